@@ -1,0 +1,130 @@
+"""Callbacks: a plateau scheduler bound to one optimizer, channel warm-up, image summaries."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+class PlateauScheduler(keras.callbacks.Callback):
+    """ReduceLROnPlateau for ONE optimizer of a model with several.
+
+    Keras' ``ReduceLROnPlateau`` only sees ``model.optimizer``; SCNN steps the H-net and the
+    R-net with two Adams, each reduced on its own monitored value.
+
+    Args:
+        optimizer: the attribute of the model holding the optimizer ("optimizer" or
+            "reveal_optimizer"), looked up at every epoch end so a reloaded model works.
+        monitor: logged value to watch, e.g. "val_loss" or "val_secret_loss".
+        factor: the learning rate is multiplied by this on a plateau (0 < factor < 1).
+        patience: epochs without improvement before reducing.
+        min_lr: the rate never goes below this.
+        min_delta: improvement smaller than this does not count.
+        mode: "min" or "max".
+    """
+
+    def __init__(self, optimizer: str = "optimizer", monitor: str = "val_loss",
+                 factor: float = 0.2, patience: int = 5, min_lr: float = 0.0,
+                 min_delta: float = 0.0, mode: str = "min", verbose: int = 0):
+        super().__init__()
+        if not 0 < factor < 1:
+            raise ValueError(f"factor must be in (0, 1), got {factor}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.optimizer_attr, self.monitor = optimizer, monitor
+        self.factor, self.patience, self.min_lr = factor, patience, min_lr
+        self.min_delta, self.mode, self.verbose = min_delta, mode, verbose
+        self.best = math.inf if mode == "min" else -math.inf
+        self.wait = 0
+
+    def _optimizer(self):
+        opt = getattr(self.model, self.optimizer_attr, None)
+        if opt is None:
+            raise ValueError(f"the model has no optimizer in attribute {self.optimizer_attr!r}")
+        return opt
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        opt = self._optimizer()
+        logs[f"lr_{self.optimizer_attr}"] = float(np.array(opt.learning_rate))
+        if self.monitor not in logs:
+            return
+        value = float(logs[self.monitor])
+        if self._improved(value):
+            self.best, self.wait = value, 0
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            old = float(np.array(opt.learning_rate))
+            new = max(old * self.factor, self.min_lr)
+            if new < old:
+                opt.learning_rate.assign(new)
+                if self.verbose:
+                    print(f"\nEpoch {epoch + 1}: {self.optimizer_attr} learning rate {old:.3g} -> {new:.3g}")
+            self.wait = 0
+
+
+def scnn_schedulers(verbose: int = 1) -> list[PlateauScheduler]:
+    """The SCNN/DDH pair: H-net on val loss (patience 5), R-net on val secret loss (patience 8),
+    both factor 0.2."""
+    return [
+        PlateauScheduler("optimizer", "val_loss", factor=0.2, patience=5, verbose=verbose),
+        PlateauScheduler("reveal_optimizer", "val_secret_loss", factor=0.2, patience=8, verbose=verbose),
+    ]
+
+
+class ChannelWarmup(keras.callbacks.Callback):
+    """Switch the channel layers with an ``enabled`` variable (e.g. 8-bit quantization) off for
+    the first ``steps`` training steps, then on: hiding is learnt first, robustness after."""
+
+    def __init__(self, steps: int):
+        super().__init__()
+        self.steps = int(steps)
+        self._seen = 0
+
+    def _set(self, value: float):
+        channel = getattr(self.model, "channel", None)
+        if channel is None:
+            return
+        # A composite channel (e.g. keras.Sequential of attacks) exposes its parts as .layers.
+        for layer in getattr(channel, "layers", [channel]):
+            if hasattr(layer, "enabled"):
+                layer.enabled.assign(value)
+
+    def on_train_begin(self, logs=None):
+        self._seen = int(np.array(self.model.optimizer.iterations))
+        self._set(1.0 if self._seen >= self.steps else 0.0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._seen += 1
+        if self._seen == self.steps:
+            self._set(1.0)
+
+
+class ImageSummary(keras.callbacks.Callback):
+    """Write cover / container / residual x10 / secret / revealed of a fixed batch to TensorBoard
+    at every epoch end. ``batch`` is ``{"cover", "secret"}`` float32 in [0, 1]."""
+
+    def __init__(self, log_dir: str, batch: dict, max_images: int = 3):
+        super().__init__()
+        self.writer = tf.summary.create_file_writer(log_dir)
+        self.batch = {k: v[:max_images] for k, v in batch.items()}
+
+    def on_epoch_end(self, epoch, logs=None):
+        out = self.model(self.batch, training=False)
+        residual = tf.clip_by_value(10.0 * tf.abs(out["container"] - self.batch["cover"]), 0, 1)
+        with self.writer.as_default(step=epoch):
+            tf.summary.image("cover", self.batch["cover"], max_outputs=3)
+            tf.summary.image("container", out["container"], max_outputs=3)
+            tf.summary.image("residual_x10", residual, max_outputs=3)
+            tf.summary.image("secret", self.batch["secret"], max_outputs=3)
+            tf.summary.image("revealed", out["revealed"], max_outputs=3)
+        self.writer.flush()

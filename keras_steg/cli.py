@@ -1,0 +1,222 @@
+"""The ``keras-steg`` command line: train, hide, reveal, evaluate, export, demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+# Quiet TensorFlow's C++ start-up chatter before it is imported anywhere.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+EXIT_BAD_INPUT = 2
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+class BadInput(Exception):
+    """A user error: printed as one line, exit code 2."""
+
+
+def _check_output(path: str, overwrite: bool) -> Path:
+    out = Path(path)
+    if out.exists() and not overwrite:
+        raise BadInput(f"{out}: already exists (use --overwrite to replace it)")
+    if out.suffix.lower() != ".png":
+        raise BadInput(f"{out}: images are written losslessly as .png; give a .png name")
+    return out
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total
+    print(f"\r[{'=' * filled}{'.' * (width - filled)}] {done}/{total}", end="", file=sys.stderr)
+    if done == total:
+        print(file=sys.stderr)
+
+
+# === Verbs ===
+def cmd_train(args) -> None:
+    from keras_steg.training import TrainConfig, train
+
+    cfg = TrainConfig(
+        data=args.data, out=args.out, model=args.model, data_dir=args.data_dir,
+        tfds_split=args.split, val_data=args.val_data, val_fraction=args.val_fraction,
+        crop=args.size, val_size=args.val_size, scale_to=args.scale_to or None,
+        batch=args.batch, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
+        lr=args.lr, reveal_lr=args.reveal_lr, beta=args.beta, loss=args.loss,
+        quantize_after=args.quantize_after, precision=args.precision, init=args.init,
+        seed=args.seed,
+    )
+    if cfg.crop % 32:
+        raise BadInput(f"--size must be a multiple of 32, got {cfg.crop}")
+    train(cfg)
+    print(f"trained model and logs in {cfg.out} (export with: keras-steg export {cfg.out}/best.keras -o DIR)")
+
+
+def cmd_hide(args) -> None:
+    from keras_steg.imageio import write_png
+    from keras_steg.inference import from_saved_models
+
+    out = _check_output(args.output, args.overwrite)
+    steg = from_saved_models(args.model)
+    container = steg.hide(args.cover, args.secret)
+    write_png(out, container, overwrite=True)
+    print(f"container written to {out}")
+
+
+def cmd_reveal(args) -> None:
+    from keras_steg.imageio import write_png
+    from keras_steg.inference import from_saved_models
+
+    out = _check_output(args.output, args.overwrite)
+    steg = from_saved_models(args.model)
+    write_png(out, steg.reveal(args.container), overwrite=True)
+    print(f"revealed secret written to {out}")
+
+
+def cmd_evaluate(args) -> None:
+    from keras_steg.data.images import list_images
+    from keras_steg.evaluation import COLUMNS, evaluate_files, summarize, write_csv
+    from keras_steg.inference import from_saved_models
+
+    if args.csv and Path(args.csv).exists() and not args.overwrite:
+        raise BadInput(f"{args.csv}: already exists (use --overwrite to replace it)")
+    files = list_images(args.data)
+    if args.limit:
+        files = files[: args.limit]
+    steg = from_saved_models(args.model)
+    rows = evaluate_files(steg, files, args.size or None, progress=_progress)
+    header = COLUMNS[2:]
+    print(f"{'cover':<28}" + "".join(f"{h:>15}" for h in header))
+    for row in rows:
+        print(f"{row['cover'][:27]:<28}" + "".join(f"{row[h]:>15.4f}" for h in header))
+    mean = summarize(rows)
+    print(f"{'mean':<28}" + "".join(f"{mean[h]:>15.4f}" for h in header))
+    if args.csv:
+        write_csv(rows, args.csv)
+        print(f"per-image table written to {args.csv}")
+
+
+def cmd_export(args) -> None:
+    import keras
+
+    from keras_steg.export import export_model
+
+    checkpoint = Path(args.checkpoint)
+    if checkpoint.suffix != ".keras" or not checkpoint.is_file():
+        raise BadInput(f"{checkpoint}: expected a .keras file written by keras-steg train")
+    model = keras.saving.load_model(checkpoint, compile=False)
+    out = export_model(model, args.output, family=args.family, overwrite=args.overwrite)
+    print(f"sender and receiver SavedModels written to {out}")
+
+
+def cmd_demo(args) -> None:
+    from keras_steg.demo import run_demo
+
+    start = time.time()
+    report = run_demo(args.output, model=args.model, overwrite=args.overwrite)
+    for line in report:
+        print(line)
+    print(f"done in {time.time() - start:.1f} s")
+
+
+# === Parser ===
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of every verb."""
+    parser = argparse.ArgumentParser(prog="keras-steg", description="Deep steganography: hide an "
+                                     "image inside another and reveal it (SCNN, Keras 3).")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    model_help = "shipped model name (default: scnn) or an exported model folder"
+
+    p = verbs.add_parser("train", help="train a model on an image folder or a tfds dataset")
+    p.add_argument("--data", required=True, help="image folder (recursive), or a tfds name with --data-dir")
+    p.add_argument("--data-dir", help="tfds data_dir holding the prepared dataset (offline)")
+    p.add_argument("--split", default="train", help="tfds split (default: train)")
+    p.add_argument("--val-data", help="validation image folder (default: hold out --val-fraction)")
+    p.add_argument("--val-fraction", type=float, default=0.1)
+    p.add_argument("--out", required=True, help="folder for checkpoints and logs (a killed run resumes)")
+    p.add_argument("--model", default="scnn", help="model family (default: scnn)")
+    p.add_argument("--size", type=int, default=64, help="training crop, multiple of 32 (default: 64)")
+    p.add_argument("--val-size", type=int, default=256, help="validation image size (default: 256)")
+    p.add_argument("--scale-to", type=int, default=256,
+                   help="crops at random scales down to this short side (0: native scale only)")
+    p.add_argument("--batch", type=int, default=8, help="cover/secret pairs per step (default: 8)")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--steps-per-epoch", type=int, default=500)
+    p.add_argument("--lr", type=float, default=1e-3, help="hiding network learning rate")
+    p.add_argument("--reveal-lr", type=float, default=1e-3, help="reveal network learning rate")
+    p.add_argument("--beta", type=float, default=0.75, help="weight of the secret loss")
+    p.add_argument("--loss", default="mse", choices=["mse", "sse", "ssim"])
+    p.add_argument("--quantize-after", type=int, default=0,
+                   help="steps before 8-bit container quantization switches on (default: 0)")
+    p.add_argument("--precision", default="mixed_bfloat16",
+                   choices=["float32", "mixed_bfloat16", "mixed_float16"])
+    p.add_argument("--init", help="start from a shipped model, an exported folder or a .keras file")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train)
+
+    p = verbs.add_parser("hide", help="hide a secret image in a cover image")
+    p.add_argument("--cover", required=True)
+    p.add_argument("--secret", required=True)
+    p.add_argument("-o", "--output", required=True, help="container .png")
+    p.add_argument("--model", help=model_help)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    p.set_defaults(func=cmd_hide)
+
+    p = verbs.add_parser("reveal", help="reveal the secret image of a container")
+    p.add_argument("container")
+    p.add_argument("-o", "--output", required=True, help="revealed secret .png")
+    p.add_argument("--model", help=model_help)
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_reveal)
+
+    p = verbs.add_parser("evaluate", help="PSNR/SSIM/APD on a folder: image i hides image i+1")
+    p.add_argument("--data", required=True, help="image folder")
+    p.add_argument("--model", help=model_help)
+    p.add_argument("--size", type=int, default=256,
+                   help="centre square of each photo at this size (0: native size; default 256)")
+    p.add_argument("--limit", type=int, default=0, help="use only the first N images")
+    p.add_argument("--csv", help="write the per-image table here")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = verbs.add_parser("export", help="write sender and receiver SavedModels from a .keras checkpoint")
+    p.add_argument("checkpoint", help=".keras file (e.g. OUT/best.keras from train)")
+    p.add_argument("-o", "--output", required=True, help="folder for sender/, receiver/, model.keras")
+    p.add_argument("--family", default="scnn")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_export)
+
+    p = verbs.add_parser("demo", help="hide a bundled photo in another and show the result")
+    p.add_argument("-o", "--output", default="keras_steg_demo", help="folder (default: ./keras_steg_demo)")
+    p.add_argument("--model", help=model_help)
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    from keras_steg.imageio import ImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("always", category=UserWarning, module="keras_steg")
+            warnings.showwarning = lambda msg, *a, **k: print(f"note: {msg}", file=sys.stderr)
+            args.func(args)
+    except (BadInput, ImageError, ValueError, FileNotFoundError) as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"keras-steg {args.verb}: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

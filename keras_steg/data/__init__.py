@@ -1,0 +1,1 @@
+"""Data pipelines: image folders and tfds datasets."""

@@ -1,0 +1,136 @@
+"""Export a StegModel as two SavedModels (sender, receiver) and load weights back for training.
+
+Layout written by ``export_model(model, out)``::
+
+    out/sender/      SavedModel, signature serving_default(cover, secret) -> {"container"}
+    out/receiver/    SavedModel, signature serving_default(container) -> {"secret"}
+    out/model.keras  the whole StegModel, for fine-tuning (optional)
+    out/metadata.json  family, channels, spatial multiples, and measured quality if given
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+METADATA = "metadata.json"
+
+
+def _float32_config(config):
+    """A layer/model config with every mixed-precision dtype policy replaced by float32."""
+    if isinstance(config, dict):
+        if config.get("class_name") == "DTypePolicy" and isinstance(config.get("config"), dict):
+            return {**config, "config": {**config["config"], "name": "float32"}}
+        return {k: _float32_config(v) for k, v in config.items()}
+    if isinstance(config, list):
+        return [_float32_config(v) for v in config]
+    if isinstance(config, str) and config.startswith("mixed_"):
+        return "float32"
+    return config
+
+
+def float32_copy(model: keras.Model) -> keras.Model:
+    """A float32 copy of a functional model (same weights), whatever policy it was built under:
+    exported models run in plain float32 on any CPU or GPU."""
+    copy = model.__class__.from_config(_float32_config(model.get_config()))
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _image_spec(channels: int, name: str) -> tf.TensorSpec:
+    return tf.TensorSpec([None, None, None, channels], tf.float32, name=name)
+
+
+def export_sender(sender: keras.Model, path: str | Path) -> None:
+    """Write the sender as a SavedModel: ``serving_default(cover, secret) -> {"container"}``,
+    float32 (B, H, W, C) in [0, 1], H and W free (multiples of the family's multiple)."""
+    sender = float32_copy(sender)
+    channels = {name: tensor.shape[-1] for name, tensor in sender.input.items()}
+    archive = keras.export.ExportArchive()
+    archive.track(sender)
+    # One dict argument, so keras.layers.TFSMLayer can call it with {"cover", "secret"}.
+    archive.add_endpoint(
+        "serve",
+        lambda inputs: {"container": sender(inputs, training=False)},
+        input_signature=[{name: _image_spec(c, name) for name, c in channels.items()}],
+    )
+    archive.write_out(str(path), verbose=False)
+
+
+def export_receiver(receiver: keras.Model, path: str | Path) -> None:
+    """Write the receiver as a SavedModel: ``serving_default(container) -> {"secret"}``."""
+    receiver = float32_copy(receiver)
+    archive = keras.export.ExportArchive()
+    archive.track(receiver)
+    archive.add_endpoint(
+        "serve",
+        lambda container: {"secret": receiver(container, training=False)},
+        input_signature=[_image_spec(receiver.input.shape[-1], "container")],
+    )
+    archive.write_out(str(path), verbose=False)
+
+
+def export_model(model, out: str | Path, family: str = "scnn", keras_file: bool = True,
+                 extra: dict | None = None, overwrite: bool = False) -> Path:
+    """Write ``out/sender``, ``out/receiver``, ``out/metadata.json`` and (optionally)
+    ``out/model.keras``; refuses a non-empty ``out`` unless ``overwrite``."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ValueError(f"{out}: already exists and is not empty (use --overwrite to replace it)")
+    out.mkdir(parents=True, exist_ok=True)
+    export_sender(model.sender, out / "sender")
+    export_receiver(model.receiver, out / "receiver")
+    if keras_file:
+        model.save(out / "model.keras")
+    metadata = {
+        "family": family,
+        "cover_channels": int(model.sender.output.shape[-1]),
+        "secret_channels": int(model.receiver.output.shape[-1]),
+        "sender_multiple": int(model.multiple),
+        "receiver_multiple": 1,
+        **(extra or {}),
+    }
+    (out / METADATA).write_text(json.dumps(metadata, indent=2) + "\n")
+    return out
+
+
+def read_metadata(path: str | Path) -> dict:
+    """The metadata.json of an exported model folder ({} when there is none)."""
+    file = Path(path) / METADATA
+    return json.loads(file.read_text()) if file.exists() else {}
+
+
+def _assign_from_saved_model(model: keras.Model, path: Path) -> None:
+    loaded = tf.saved_model.load(str(path))
+    saved = list(loaded.variables)
+    target = list(model.variables)
+    if len(saved) != len(target) or any(
+        tuple(s.shape) != tuple(t.shape) for s, t in zip(saved, target)
+    ):
+        raise ValueError(f"{path}: its variables do not match the {model.name} network")
+    for s, t in zip(saved, target):
+        t.assign(np.asarray(s.numpy()).astype(t.dtype))
+
+
+def load_weights_into(model, source: str | Path) -> None:
+    """Load weights into a StegModel from an exported folder (sender/ + receiver/ SavedModels),
+    a ``.keras`` file or a ``.weights.h5`` file, so training continues from them."""
+    from keras_steg.pretrained import resolve_model_dir
+
+    source = Path(source)
+    if source.suffix in (".keras", ".h5"):
+        if not source.is_file():
+            raise ValueError(f"{source}: no such file")
+        if source.suffix == ".keras":
+            source_model = keras.saving.load_model(source, compile=False)
+            model.set_weights(source_model.get_weights())
+        else:
+            model.load_weights(source)
+        return
+    folder = resolve_model_dir(str(source))
+    _assign_from_saved_model(model.sender, folder / "sender")
+    _assign_from_saved_model(model.receiver, folder / "receiver")

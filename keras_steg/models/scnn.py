@@ -1,0 +1,155 @@
+"""SCNN networks: the U-Net hiding network H-net (Fig. 2) and the reveal network R-net (Fig. 3).
+
+Paper: "Simultaneous CNN steganography" (SCNN). Fig. 2 is a torchsummary print of pix2pix's
+5-level ``UnetGenerator`` with ngf = 50 (the DDH code SCNN follows); layer names below follow
+the figure: ``hnet_down{level}_*`` on the way down, ``hnet_up{level}_*`` on the way up, level 1
+being the outermost (full resolution) one.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+# PyTorch's BatchNorm momentum 0.1 is Keras' 0.9. Keras' default 0.99 makes the
+# inference-mode statistics lag far behind training in the short runs we can afford on a CPU.
+BN_MOMENTUM = 0.9
+BN_EPSILON = 1e-5
+# pix2pix / DDH initialisation: conv weights N(0, 0.02), BN gamma N(1, 0.02).
+CONV_INIT_STDDEV = 0.02
+
+# Filters per U-Net level (level 1 = outermost). ngf = 50 in Fig. 2.
+HNET_FILTERS = (50, 100, 200, 400, 400)
+# R-net: five Conv-BN-ReLU layers then Conv(3)-Sigmoid (Fig. 3).
+RNET_FILTERS = (64, 128, 256, 128, 64)
+# Five stride-2 levels: inputs must be multiples of 2**5.
+HNET_MULTIPLE = 2 ** len(HNET_FILTERS)
+
+
+def _conv_init(seed: int | None = None) -> keras.initializers.Initializer:
+    return keras.initializers.RandomNormal(0.0, CONV_INIT_STDDEV, seed=seed)
+
+
+def _batch_norm(name: str) -> layers.BatchNormalization:
+    return layers.BatchNormalization(
+        momentum=BN_MOMENTUM,
+        epsilon=BN_EPSILON,
+        gamma_initializer=keras.initializers.RandomNormal(1.0, CONV_INIT_STDDEV),
+        name=name,
+    )
+
+
+def _down_conv(filters: int, name: str) -> layers.Conv2D:
+    return layers.Conv2D(
+        filters, 4, strides=2, padding="same", kernel_initializer=_conv_init(), name=name
+    )
+
+
+def _up_conv(filters: int, name: str) -> layers.Conv2DTranspose:
+    return layers.Conv2DTranspose(
+        filters, 4, strides=2, padding="same", kernel_initializer=_conv_init(), name=name
+    )
+
+
+def apply_unet_level(x, level: int, filters: tuple[int, ...], out_channels: int):
+    """One pix2pix U-Net level and, recursively, all levels inside it.
+
+    Args:
+        x: feature map entering this level, (B, H, W, C).
+        level: 1 for the outermost level, ``len(filters)`` for the innermost.
+        filters: filters of the down conv of every level, outermost first.
+        out_channels: channels the outermost up conv produces (the image channels).
+
+    Returns:
+        The level's output: (B, H, W, out_channels) in [0, 1] for the outermost level,
+        else concat([x, up]) with 2 * C channels ("SkipConnection" rows of Fig. 2).
+    """
+    depth = len(filters)
+    prefix = f"hnet_down{level}"
+    y = x
+    if level > 1:
+        y = layers.LeakyReLU(0.2, name=f"{prefix}_lrelu")(y)
+    y = _down_conv(filters[level - 1], f"{prefix}_conv")(y)
+    if 1 < level < depth:
+        y = _batch_norm(f"{prefix}_bn")(y)
+
+    if level < depth:
+        y = apply_unet_level(y, level + 1, filters, out_channels)
+
+    prefix = f"hnet_up{level}"
+    y = layers.ReLU(name=f"{prefix}_relu")(y)
+    if level == 1:
+        y = _up_conv(out_channels, f"{prefix}_convt")(y)
+        # Output activation in float32 so mixed precision never rounds the container.
+        return layers.Activation("sigmoid", dtype="float32", name=f"{prefix}_sigmoid")(y)
+    # The up conv restores the channels this level received (filters of the level above).
+    y = _up_conv(filters[level - 2], f"{prefix}_convt")(y)
+    y = _batch_norm(f"{prefix}_bn")(y)
+    return layers.Concatenate(name=f"hnet_skip{level}")([x, y])
+
+
+def hiding_network(
+    cover_channels: int = 3,
+    secret_channels: int = 3,
+    filters: tuple[int, ...] = HNET_FILTERS,
+    name: str = "hnet",
+) -> keras.Model:
+    """H-net of SCNN (Fig. 2): a 5-level U-Net from concat(cover, secret) to the container.
+
+    Args:
+        cover_channels: channels of the cover (3 for RGB).
+        secret_channels: channels of the secret (3 for RGB).
+        filters: down-conv filters per level, outermost first; the paper's (50, 100, 200, 400, 400).
+        name: model name.
+
+    Returns:
+        A functional model ``{"cover": (B, H, W, Cc), "secret": (B, H, W, Cs)} -> container
+        (B, H, W, Cc)``, all float in [0, 1]; H and W must be multiples of ``2 ** len(filters)``.
+
+    Example:
+        >>> hnet = hiding_network()
+        >>> hnet.count_params()
+        10174403
+    """
+    cover = keras.Input((None, None, cover_channels), name="cover")
+    secret = keras.Input((None, None, secret_channels), name="secret")
+    # The paper concatenates cover and secret into one 6-channel image.
+    x = layers.Concatenate(name="hnet_input_concat")([cover, secret])
+    container = apply_unet_level(x, 1, tuple(filters), cover_channels)
+    return keras.Model({"cover": cover, "secret": secret}, container, name=name)
+
+
+def reveal_network(
+    container_channels: int = 3,
+    secret_channels: int = 3,
+    filters: tuple[int, ...] = RNET_FILTERS,
+    name: str = "rnet",
+) -> keras.Model:
+    """R-net of SCNN (Fig. 3): six 3x3 stride-1 convs from the container to the secret.
+
+    Args:
+        container_channels: channels of the container (3 for RGB).
+        secret_channels: channels of the revealed secret.
+        filters: filters of the Conv-BN-ReLU layers; the paper's (64, 128, 256, 128, 64).
+        name: model name.
+
+    Returns:
+        A functional model ``container (B, H, W, Cc) -> revealed secret (B, H, W, Cs)``,
+        float in [0, 1], any H and W.
+
+    Example:
+        >>> reveal_network().count_params() - 2 * sum(RNET_FILTERS)  # minus BN moving stats
+        742659
+    """
+    container = keras.Input((None, None, container_channels), name="container")
+    x = container
+    for i, f in enumerate(filters, start=1):
+        x = layers.Conv2D(f, 3, padding="same", kernel_initializer=_conv_init(), name=f"rnet_conv{i}")(x)
+        x = _batch_norm(f"rnet_conv{i}_bn")(x)
+        x = layers.ReLU(name=f"rnet_conv{i}_relu")(x)
+    last = len(filters) + 1
+    x = layers.Conv2D(
+        secret_channels, 3, padding="same", kernel_initializer=_conv_init(), name=f"rnet_conv{last}"
+    )(x)
+    secret = layers.Activation("sigmoid", dtype="float32", name=f"rnet_conv{last}_sigmoid")(x)
+    return keras.Model(container, secret, name=name)

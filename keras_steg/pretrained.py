@@ -1,0 +1,49 @@
+"""Where the shipped models live, and how a model name or folder resolves to one."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_MODEL = "scnn"
+
+
+def models_roots() -> list[Path]:
+    """Folders searched for shipped models, in order: ``$KERAS_STEG_MODELS``, the checkout's
+    ``saved_models/`` (editable install), ``<prefix>/share/keras_steg/saved_models`` (wheel)."""
+    roots = []
+    if os.environ.get("KERAS_STEG_MODELS"):
+        roots.append(Path(os.environ["KERAS_STEG_MODELS"]))
+    roots.append(Path(__file__).resolve().parent.parent / "saved_models")
+    roots.append(Path(sys.prefix) / "share" / "keras_steg" / "saved_models")
+    return roots
+
+
+def shipped_models() -> dict[str, Path]:
+    """Name -> folder of every shipped model found (a folder holding sender/ and receiver/)."""
+    found: dict[str, Path] = {}
+    for root in models_roots():
+        if root.is_dir():
+            for folder in sorted(root.iterdir()):
+                if (folder / "receiver").is_dir() and folder.name not in found:
+                    found[folder.name] = folder
+    return found
+
+
+def resolve_model_dir(name_or_dir: str | None) -> Path:
+    """A shipped model's name (e.g. "scnn") or an exported folder -> the folder.
+
+    Raises ValueError naming the shipped models when neither matches.
+    """
+    name_or_dir = name_or_dir or DEFAULT_MODEL
+    path = Path(name_or_dir)
+    if path.is_dir():
+        if not ((path / "sender").is_dir() or (path / "receiver").is_dir()):
+            raise ValueError(f"{path}: not an exported model (no sender/ or receiver/ SavedModel inside)")
+        return path
+    shipped = shipped_models()
+    if name_or_dir in shipped:
+        return shipped[name_or_dir]
+    names = ", ".join(sorted(shipped)) or "none found"
+    raise ValueError(f"{name_or_dir}: no such model folder or shipped model (shipped: {names})")

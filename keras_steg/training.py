@@ -1,0 +1,114 @@
+"""The training recipe behind ``keras-steg train``: data, model, two optimizers, callbacks, fit."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+
+from keras_steg.callbacks import ChannelWarmup, ImageSummary, PlateauScheduler
+from keras_steg.data import images as image_data
+from keras_steg.models.registry import build_model
+
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on; written to ``<out>/train_config.json``."""
+
+    data: str
+    out: str
+    model: str = "scnn"
+    data_dir: str | None = None      # tfds data_dir; ``data`` is then a tfds name
+    tfds_split: str = "train"
+    val_data: str | None = None      # separate validation folder; else hold out val_fraction
+    val_fraction: float = 0.1
+    crop: int = 64
+    val_size: int = 256
+    scale_to: int | None = 256       # crops at random scales between native and the val size
+    batch: int = 8
+    epochs: int = 10
+    steps_per_epoch: int = 500
+    lr: float = 1e-3
+    reveal_lr: float = 1e-3
+    beta_1: float = 0.5
+    beta: float = 0.75
+    loss: str = "mse"
+    quantize_after: int = 0          # steps before the 8-bit channel switches on
+    precision: str = "mixed_bfloat16"
+    init: str | None = None          # shipped model name/dir, or a .keras file, to start from
+    seed: int = 0
+
+
+def make_datasets(cfg: TrainConfig):
+    """(train dataset, validation dataset or None, list of sources) for ``cfg``."""
+    if cfg.data_dir is not None:
+        train_src = image_data.tfds_source(cfg.data, cfg.data_dir, cfg.tfds_split)
+        val_src = None
+    else:
+        files = image_data.list_images(cfg.data)
+        if cfg.val_data:
+            val_files = image_data.list_images(cfg.val_data)
+        else:
+            files, val_files = image_data.split_files(files, cfg.val_fraction, cfg.seed)
+        train_src = image_data.folder_source(files)
+        val_src = image_data.folder_source(val_files) if val_files else None
+    train = image_data.training_pairs(train_src, cfg.crop, cfg.batch, cfg.seed, cfg.scale_to)
+    val = image_data.evaluation_pairs(val_src, cfg.val_size, cfg.batch) if val_src else None
+    return train, val, [s for s in (train_src, val_src) if s is not None]
+
+
+def make_model(cfg: TrainConfig) -> keras.Model:
+    """Build (or load with ``init``) the model and compile it with the family's optimizers."""
+    if cfg.precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {cfg.precision!r}")
+    keras.mixed_precision.set_global_policy(cfg.precision)
+    model = build_model(cfg.model)
+    if cfg.init:
+        from keras_steg.export import load_weights_into
+        load_weights_into(model, cfg.init)
+    model.compile(
+        optimizer=keras.optimizers.Adam(cfg.lr, beta_1=cfg.beta_1),
+        reveal_optimizer=keras.optimizers.Adam(cfg.reveal_lr, beta_1=cfg.beta_1),
+        beta=cfg.beta, loss=cfg.loss,
+    )
+    return model
+
+
+def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = None) -> keras.callbacks.History:
+    """Run ``cfg``: checkpoints, BackupAndRestore (a killed run resumes), CSV and TensorBoard
+    logs in ``cfg.out``; ``extra_callbacks`` are appended to ours. Returns the Keras History."""
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    train_ds, val_ds, sources = make_datasets(cfg)
+    model = make_model(cfg)
+    monitor = "val_loss" if val_ds is not None else "loss"
+    secret_monitor = "val_secret_loss" if val_ds is not None else "secret_loss"
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(out / "backup")),
+        keras.callbacks.ModelCheckpoint(str(out / "last.keras")),
+        keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor=monitor, save_best_only=True),
+        PlateauScheduler("optimizer", monitor, factor=0.2, patience=5, verbose=verbose),
+        PlateauScheduler("reveal_optimizer", secret_monitor, factor=0.2, patience=8, verbose=verbose),
+        ChannelWarmup(cfg.quantize_after),
+        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+        keras.callbacks.TensorBoard(str(out / "logs")),
+    ]
+    if val_ds is not None:
+        callbacks.append(ImageSummary(str(out / "logs" / "images"), next(iter(val_ds))))
+    callbacks += list(extra_callbacks or [])
+    start = time.time()
+    history = model.fit(train_ds, epochs=cfg.epochs, steps_per_epoch=cfg.steps_per_epoch,
+                        validation_data=val_ds, callbacks=callbacks, verbose=verbose,
+                        shuffle=False)  # the pipeline shuffles
+    skipped = sorted({f for s in sources for f in s.skipped})
+    if skipped and verbose:
+        print(f"skipped {len(skipped)} unreadable file(s): " + ", ".join(skipped[:5]))
+    (out / "train_summary.json").write_text(json.dumps(
+        {"wall_seconds": time.time() - start, "skipped_files": skipped}, indent=2))
+    return history

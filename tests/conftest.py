@@ -1,0 +1,61 @@
+"""Shared fixtures: real test photos, a fresh float32 policy per test, small SCNN models."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+PHOTOS = DATA / "photos"
+
+
+@pytest.fixture(autouse=True)
+def float32_policy():
+    """Every test starts (and ends) under the float32 policy."""
+    keras.mixed_precision.set_global_policy("float32")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.fixture(scope="session")
+def photo_files() -> list[str]:
+    """The committed real test photos (RGB JPEG, long side 96)."""
+    return sorted(str(p) for p in PHOTOS.glob("*.jpg"))
+
+
+@pytest.fixture(scope="session")
+def photos(photo_files) -> list[np.ndarray]:
+    """The test photos as RGB uint8 arrays."""
+    from keras_steg.imageio import read_image
+
+    return [read_image(f) for f in photo_files]
+
+
+@pytest.fixture
+def photo_batch(photos):
+    """{"cover", "secret"} float32 (4, 32, 32, 3): 32x32 top-left crops, secret = next photo."""
+    crops = np.stack([p[:32, :32] for p in photos[:5]]).astype(np.float32) / 255.0
+    return {"cover": crops[:4], "secret": np.roll(crops, -1, axis=0)[:4]}
+
+
+@pytest.fixture(scope="session")
+def exported_scnn(tmp_path_factory):
+    """A briefly trained SCNN exported as sender/receiver SavedModels (a folder path).
+
+    Quality is irrelevant here: it exercises the file formats and the command line.
+    """
+    from keras_steg import build_model
+    from keras_steg.export import export_model
+
+    keras.mixed_precision.set_global_policy("float32")
+    rng = np.random.default_rng(0)
+    model = build_model("scnn")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), reveal_optimizer=keras.optimizers.Adam(1e-3))
+    model.train_on_batch({k: rng.random((2, 32, 32, 3), dtype=np.float32) for k in ("cover", "secret")})
+    return export_model(model, tmp_path_factory.mktemp("models") / "tiny", keras_file=True)

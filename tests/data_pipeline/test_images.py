@@ -1,0 +1,133 @@
+"""Image pipelines: folders, tfds (offline), crops, pairing, unreadable files."""
+
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_steg.data import images as image_data
+
+
+def _solid_folder(tmp_path, colours):
+    """Images each of one flat colour, so a crop tells which file it came from."""
+    for i, value in enumerate(colours):
+        cv2.imwrite(str(tmp_path / f"img{i}.png"), np.full((40 + 10 * i, 50, 3), value, np.uint8))
+    return tmp_path
+
+
+def test_list_images_recursive_by_extension(tmp_path, photo_files):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    shutil.copy(photo_files[0], tmp_path / "a" / "b" / "x.JPG")
+    shutil.copy(photo_files[1], tmp_path / "y.jpg")
+    (tmp_path / "notes.txt").write_text("not an image")
+    assert [p.split("/")[-1] for p in image_data.list_images(tmp_path)] == ["x.JPG", "y.jpg"]
+
+
+def test_empty_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="no images"):
+        image_data.list_images(tmp_path)
+    with pytest.raises(ValueError, match="not a folder"):
+        image_data.list_images(tmp_path / "missing")
+
+
+def test_split_is_seeded_and_disjoint(photo_files):
+    train, val = image_data.split_files(photo_files, 0.4, seed=3)
+    assert len(val) == 2 and not set(train) & set(val)
+    assert image_data.split_files(photo_files, 0.4, seed=3) == (train, val)
+
+
+def test_training_pairs_shapes_range_and_reproducible(photo_files):
+    src = image_data.folder_source(photo_files)
+    ds = image_data.training_pairs(src, crop=32, batch_size=3, seed=7)
+    a = next(iter(ds))
+    b = next(iter(image_data.training_pairs(image_data.folder_source(photo_files), 32, 3, seed=7)))
+    for key in ("cover", "secret"):
+        assert a[key].shape == (3, 32, 32, 3) and a[key].dtype == tf.float32
+        assert 0.0 <= float(tf.reduce_min(a[key])) and float(tf.reduce_max(a[key])) <= 1.0
+        np.testing.assert_array_equal(a[key].numpy(), b[key].numpy())
+
+
+def test_no_image_hides_itself(tmp_path):
+    folder = _solid_folder(tmp_path, [0, 80, 160, 240])
+    src = image_data.folder_source(image_data.list_images(folder))
+    ds = image_data.training_pairs(src, crop=16, batch_size=8, seed=0, scale_to=None)
+    for batch in ds.take(20):
+        cover = np.round(batch["cover"].numpy().mean(axis=(1, 2, 3)) * 255)
+        secret = np.round(batch["secret"].numpy().mean(axis=(1, 2, 3)) * 255)
+        assert not np.any(cover == secret)
+
+
+def test_small_images_are_resized_up_large_ones_cropped(tmp_path, photos):
+    small = tmp_path / "small.png"
+    cv2.imwrite(str(small), cv2.cvtColor(photos[0][:20, :30], cv2.COLOR_RGB2BGR))
+    patch = image_data.random_crop(tf.constant(photos[0][:20, :30]), 64, tf.constant([1, 2]))
+    assert patch.shape == (64, 64, 3)
+    # A large image at native scale: the patch is an exact crop (no resampling).
+    big = photos[1]
+    patch = image_data.random_crop(tf.constant(big), 32, tf.constant([3, 4])).numpy()
+    windows = np.lib.stride_tricks.sliding_window_view(big, (32, 32, 3))[..., :, :, :]
+    flipped = patch[:, ::-1]
+    found = any(np.abs(w - 255 * p).max() < 0.51 for w in windows.reshape(-1, 32, 32, 3)
+                for p in (patch, flipped))
+    assert found
+
+
+def test_unreadable_files_are_skipped_and_counted(tmp_path, photo_files):
+    for f in photo_files[:3]:
+        shutil.copy(f, tmp_path)
+    (tmp_path / "broken.png").write_text("this is text, not a PNG")
+    src = image_data.folder_source(image_data.list_images(tmp_path))
+    ds = image_data.training_pairs(src, crop=32, batch_size=2, seed=0)
+    for _ in ds.take(10):
+        pass
+    assert [p.split("/")[-1] for p in set(src.skipped)] == ["broken.png"]
+
+
+def test_evaluation_pairs_are_deterministic_centre_squares(photo_files):
+    src = image_data.folder_source(photo_files[:3])
+    batches = list(image_data.evaluation_pairs(src, size=32, batch_size=2))
+    covers = np.concatenate([b["cover"] for b in batches])
+    secrets = np.concatenate([b["secret"] for b in batches])
+    assert covers.shape == (3, 32, 32, 3)
+    np.testing.assert_array_equal(secrets, np.roll(covers, -1, axis=0))
+
+
+class _TinyPhotos:
+    """Builds a real tfds dataset from the test photos, prepared offline in a temp data_dir."""
+
+    @staticmethod
+    def prepare(data_dir, files):
+        import tensorflow_datasets as tfds
+
+        class TinyPhotos(tfds.core.GeneratorBasedBuilder):
+            VERSION = tfds.core.Version("1.0.0")
+
+            def _info(self):
+                return tfds.core.DatasetInfo(
+                    builder=self, features=tfds.features.FeaturesDict(
+                        {"image": tfds.features.Image(shape=(None, None, 3))}))
+
+            def _split_generators(self, dl_manager):
+                return {"train": self._generate_examples()}
+
+            def _generate_examples(self):
+                for i, f in enumerate(files):
+                    yield i, {"image": f}
+
+        TinyPhotos(data_dir=str(data_dir)).download_and_prepare()
+        return "tiny_photos"
+
+
+def test_tfds_dataset_offline(tmp_path, photo_files):
+    name = _TinyPhotos.prepare(tmp_path, photo_files)
+    src = image_data.tfds_source(name, str(tmp_path))
+    assert src.size == len(photo_files)
+    batch = next(iter(image_data.training_pairs(src, crop=32, batch_size=2, seed=0)))
+    assert batch["cover"].shape == (2, 32, 32, 3)
+
+
+def test_missing_tfds_dataset_fails_fast(tmp_path):
+    with pytest.raises(ValueError, match="not prepared"):
+        image_data.tfds_source("no_such_dataset_xyz", str(tmp_path))

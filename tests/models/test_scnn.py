@@ -1,0 +1,88 @@
+"""H-net and R-net against the SCNN paper's Fig. 2 and Fig. 3, row by row."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_steg.models import scnn
+
+# Fig. 2 (torchsummary, NCHW) as (layer type, channels, height) for a 224x224 input.
+FIG2 = [
+    ("Conv2d", 50, 112), ("LeakyReLU", 50, 112), ("Conv2d", 100, 56), ("BatchNorm2d", 100, 56),
+    ("LeakyReLU", 100, 56), ("Conv2d", 200, 28), ("BatchNorm2d", 200, 28), ("LeakyReLU", 200, 28),
+    ("Conv2d", 400, 14), ("BatchNorm2d", 400, 14), ("LeakyReLU", 400, 14), ("Conv2d", 400, 7),
+    ("ReLU", 400, 7), ("ConvTranspose2d", 400, 14), ("BatchNorm2d", 400, 14),
+    ("SkipConnection", 800, 14), ("ReLU", 800, 14), ("ConvTranspose2d", 200, 28),
+    ("BatchNorm2d", 200, 28), ("SkipConnection", 400, 28), ("ReLU", 400, 28),
+    ("ConvTranspose2d", 100, 56), ("BatchNorm2d", 100, 56), ("SkipConnection", 200, 56),
+    ("ReLU", 200, 56), ("ConvTranspose2d", 50, 112), ("BatchNorm2d", 50, 112),
+    ("SkipConnection", 100, 112), ("ReLU", 100, 112), ("ConvTranspose2d", 3, 224),
+    ("Sigmoid", 3, 224),
+]
+FIG3 = [("Conv2d", 64), ("BatchNorm2d", 64), ("ReLU", 64), ("Conv2d", 128), ("BatchNorm2d", 128),
+        ("ReLU", 128), ("Conv2d", 256), ("BatchNorm2d", 256), ("ReLU", 256), ("Conv2d", 128),
+        ("BatchNorm2d", 128), ("ReLU", 128), ("Conv2d", 64), ("BatchNorm2d", 64), ("ReLU", 64),
+        ("Conv2d", 3), ("Sigmoid", 3)]
+
+KERAS_TO_TORCH = {"Conv2D": "Conv2d", "Conv2DTranspose": "ConvTranspose2d",
+                  "BatchNormalization": "BatchNorm2d", "LeakyReLU": "LeakyReLU", "ReLU": "ReLU",
+                  "Concatenate": "SkipConnection", "Activation": "Sigmoid"}
+
+
+def _rows(model: keras.Model, size: int):
+    """(torch layer type, channels, height) per layer at ``size``, in execution order."""
+    probe = keras.Model(model.inputs, [layer.output for layer in model.layers
+                                       if type(layer).__name__ in KERAS_TO_TORCH])
+    names = [layer for layer in model.layers if type(layer).__name__ in KERAS_TO_TORCH]
+    feeds = [np.zeros((1, size, size, t.shape[-1]), np.float32) for t in model.inputs]
+    outputs = probe.predict(feeds if len(feeds) > 1 else feeds[0], verbose=0)
+    return [(KERAS_TO_TORCH[type(layer).__name__], o.shape[-1], o.shape[1], layer.name)
+            for layer, o in zip(names, outputs)]
+
+
+def test_hiding_network_matches_fig2_row_by_row():
+    rows = _rows(scnn.hiding_network(), 224)
+    # The input concatenation (6 channels at 224) is not a row of Fig. 2.
+    assert rows[0][:3] == ("SkipConnection", 6, 224)
+    print("\nH-net at 224x224 (ours | Fig. 2)")
+    for ours, paper in zip(rows[1:], FIG2):
+        print(f"{ours[3]:<22} {ours[0]:<16} {ours[1]:>4} x {ours[2]:>3} | {paper}")
+    assert [r[:3] for r in rows[1:]] == FIG2
+
+
+def test_reveal_network_matches_fig3_row_by_row():
+    rows = _rows(scnn.reveal_network(), 224)
+    print("\nR-net at 224x224 (ours | Fig. 3)")
+    for ours, paper in zip(rows, FIG3):
+        print(f"{ours[3]:<22} {ours[0]:<14} {ours[1]:>4} x {ours[2]:>3} | {paper}")
+    assert [r[:2] for r in rows] == FIG3
+    assert all(r[2] == 224 for r in rows)
+
+
+def _trainable(model: keras.Model) -> int:
+    return sum(int(np.prod(v.shape)) for v in model.trainable_variables)
+
+
+def test_parameter_counts():
+    assert _trainable(scnn.hiding_network()) == 10_174_403
+    assert _trainable(scnn.reveal_network()) == 742_659
+
+
+@pytest.mark.parametrize("size", [(32, 32), (64, 96)])
+def test_any_multiple_of_32_and_value_range(size):
+    hnet, rnet = scnn.hiding_network(), scnn.reveal_network()
+    rng = np.random.default_rng(0)
+    x = {k: rng.random((2, *size, 3), dtype=np.float32) for k in ("cover", "secret")}
+    container = hnet(x, training=False).numpy()
+    assert container.shape == (2, *size, 3)
+    assert container.min() >= 0 and container.max() <= 1
+    assert rnet(container).shape == (2, *size, 3)
+
+
+def test_paper_initialisation_and_batchnorm_momentum():
+    hnet = scnn.hiding_network()
+    kernel = hnet.get_layer("hnet_down3_conv").kernel.numpy()
+    assert abs(kernel.std() - 0.02) < 0.002 and abs(kernel.mean()) < 0.002
+    bn = hnet.get_layer("hnet_down3_bn")
+    assert bn.momentum == pytest.approx(0.9)
+    assert abs(bn.gamma.numpy().mean() - 1.0) < 0.01 and 0 < bn.gamma.numpy().std() < 0.05

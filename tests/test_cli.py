@@ -1,0 +1,140 @@
+"""The command line: every verb, and every kind of bad input as a one-line error with exit 2."""
+
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from keras_steg.cli import main
+from keras_steg.imageio import read_image
+
+
+@pytest.fixture
+def run(capsys):
+    """Run the CLI in-process: (exit code, stdout, stderr)."""
+    def _run(*argv):
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return _run
+
+
+def _one_line_error(code, err, match):
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2
+    assert len(lines) == 1 and "error:" in lines[0] and match in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_hide_and_reveal_round_trip(run, exported_scnn, photo_files, tmp_path):
+    container, revealed = tmp_path / "c.png", tmp_path / "r.png"
+    code, out, _ = run("hide", "--cover", photo_files[0], "--secret", photo_files[1],
+                       "-o", container, "--model", exported_scnn)
+    assert code == 0 and container.is_file()
+    assert read_image(container).shape == read_image(photo_files[0]).shape
+    code, _, _ = run("reveal", container, "-o", revealed, "--model", exported_scnn)
+    assert code == 0 and read_image(revealed).shape == read_image(photo_files[0]).shape
+
+
+def test_existing_output_is_refused_unless_overwrite(run, exported_scnn, photo_files, tmp_path):
+    out = tmp_path / "c.png"
+    out.write_bytes(b"precious")
+    code, _, err = run("hide", "--cover", photo_files[0], "--secret", photo_files[1], "-o", out,
+                       "--model", exported_scnn)
+    _one_line_error(code, err, "already exists")
+    assert out.read_bytes() == b"precious"
+    code, _, _ = run("hide", "--cover", photo_files[0], "--secret", photo_files[1], "-o", out,
+                     "--model", exported_scnn, "--overwrite")
+    assert code == 0 and read_image(out).shape[2] == 3
+
+
+def test_missing_file(run, exported_scnn, photo_files, tmp_path):
+    code, _, err = run("hide", "--cover", tmp_path / "nope.png", "--secret", photo_files[1],
+                       "-o", tmp_path / "c.png", "--model", exported_scnn)
+    _one_line_error(code, err, "no such file")
+
+
+def test_text_file_named_png(run, exported_scnn, tmp_path):
+    fake = tmp_path / "fake.png"
+    fake.write_text("hello, I am text")
+    code, _, err = run("reveal", fake, "-o", tmp_path / "r.png", "--model", exported_scnn)
+    _one_line_error(code, err, "not a readable image")
+
+
+def test_truncated_png(run, exported_scnn, photos, tmp_path):
+    ok, data = cv2.imencode(".png", photos[0])
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes(data.tobytes()[: len(data) // 2])
+    code, _, err = run("reveal", truncated, "-o", tmp_path / "r.png", "--model", exported_scnn)
+    _one_line_error(code, err, "not a readable image")
+
+
+def test_one_pixel_and_too_small_containers(run, exported_scnn, photos, tmp_path):
+    tiny = tmp_path / "tiny.png"
+    cv2.imwrite(str(tiny), np.zeros((1, 1, 3), np.uint8))
+    code, _, err = run("hide", "--cover", tiny, "--secret", tiny, "-o", tmp_path / "c.png",
+                       "--model", exported_scnn)
+    _one_line_error(code, err, "at least 32x32")
+    small = tmp_path / "small.png"
+    cv2.imwrite(str(small), photos[0][:16, :24])
+    code, _, err = run("reveal", small, "-o", tmp_path / "r.png", "--model", exported_scnn)
+    _one_line_error(code, err, "at least 32x32")
+
+
+@pytest.mark.parametrize("kind,note", [("gray", "grayscale"), ("rgba", "alpha"), ("16bit", "16-bit")])
+def test_unusual_pngs_are_converted_with_a_note(run, exported_scnn, photos, tmp_path, kind, note):
+    bgr = cv2.cvtColor(photos[0], cv2.COLOR_RGB2BGR)
+    image = {"gray": cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY),
+             "rgba": cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA),
+             "16bit": bgr.astype(np.uint16) * 257}[kind]
+    path = tmp_path / f"{kind}.png"
+    cv2.imwrite(str(path), image)
+    code, _, err = run("hide", "--cover", path, "--secret", path, "-o", tmp_path / "c.png",
+                       "--model", exported_scnn)
+    assert code == 0 and note in err
+    assert read_image(tmp_path / "c.png").shape == photos[0].shape
+
+
+def test_unknown_model(run, photo_files, tmp_path):
+    code, _, err = run("hide", "--cover", photo_files[0], "--secret", photo_files[1],
+                       "-o", tmp_path / "c.png", "--model", "no_such_model")
+    _one_line_error(code, err, "no such model")
+
+
+def test_evaluate_table_csv_and_skipped_file(run, exported_scnn, photo_files, tmp_path):
+    for f in photo_files[:3]:
+        shutil.copy(f, tmp_path)
+    (tmp_path / "broken.jpg").write_text("not a jpeg")
+    csv = tmp_path / "out" / "scores.csv"
+    csv.parent.mkdir()
+    code, out, err = run("evaluate", "--data", tmp_path, "--model", exported_scnn, "--size", 32,
+                         "--csv", csv)
+    assert code == 0, err
+    assert "broken.jpg" in err and "skipped" in err
+    assert out.count(".jpg") >= 3 and "mean" in out
+    assert len(csv.read_text().splitlines()) == 4
+
+
+def test_empty_data_folder(run, exported_scnn, tmp_path):
+    code, _, err = run("evaluate", "--data", tmp_path, "--model", exported_scnn)
+    _one_line_error(code, err, "no images")
+    code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "run")
+    _one_line_error(code, err, "no images")
+
+
+def test_train_bad_size(run, photo_files, tmp_path):
+    code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "run", "--size", 50)
+    _one_line_error(code, err, "multiple of 32")
+
+
+def test_export_needs_a_keras_file(run, tmp_path):
+    code, _, err = run("export", tmp_path / "missing.keras", "-o", tmp_path / "x")
+    _one_line_error(code, err, "expected a .keras file")
+
+
+def test_help_for_every_verb(run):
+    for verb in ("train", "hide", "reveal", "evaluate", "export", "demo"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([verb, "--help"])
+        assert exit_info.value.code == 0

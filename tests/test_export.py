@@ -1,0 +1,96 @@
+"""Two SavedModels: they reload in plain TensorFlow and as Keras layers, and match the model."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_steg import build_model
+from keras_steg.export import export_model, load_weights_into
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, request):
+    keras.mixed_precision.set_global_policy("float32")
+    rng = np.random.default_rng(0)
+    batch = {k: rng.random((2, 32, 32, 3), dtype=np.float32) for k in ("cover", "secret")}
+    model = build_model("scnn")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), reveal_optimizer=keras.optimizers.Adam(1e-3))
+    for _ in range(2):  # moves weights and BatchNorm statistics away from their initial values
+        model.train_on_batch(batch)
+    out = export_model(model, tmp_path_factory.mktemp("export") / "scnn")
+    return model, out
+
+
+def _inputs(size=(64, 96)):
+    rng = np.random.default_rng(1)
+    return {k: rng.random((1, *size, 3), dtype=np.float32) for k in ("cover", "secret")}
+
+
+def test_layout_and_metadata(exported):
+    _, out = exported
+    assert (out / "sender" / "saved_model.pb").is_file()
+    assert (out / "receiver" / "saved_model.pb").is_file()
+    assert (out / "model.keras").is_file()
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["family"] == "scnn" and meta["sender_multiple"] == 32
+
+
+def test_tf_saved_model_load_matches_keras(exported):
+    model, out = exported
+    x = _inputs()
+    want = model(x, training=False)
+    sender = tf.saved_model.load(str(out / "sender")).signatures["serving_default"]
+    receiver = tf.saved_model.load(str(out / "receiver")).signatures["serving_default"]
+    container = sender(cover=tf.constant(x["cover"]), secret=tf.constant(x["secret"]))["container"]
+    np.testing.assert_allclose(container.numpy(), want["container"].numpy(), atol=1e-5)
+    secret = receiver(container=container)["secret"]
+    np.testing.assert_allclose(secret.numpy(), want["revealed"].numpy(), atol=1e-5)
+
+
+def test_tfsmlayer_matches_keras(exported):
+    model, out = exported
+    x = _inputs((32, 32))
+    sender = keras.layers.TFSMLayer(str(out / "sender"), call_endpoint="serve")
+    receiver = keras.layers.TFSMLayer(str(out / "receiver"), call_endpoint="serve")
+    container = sender({k: tf.constant(v) for k, v in x.items()})["container"]
+    want = model(x, training=False)
+    np.testing.assert_allclose(np.asarray(container), want["container"].numpy(), atol=1e-5)
+    secret = receiver(container)["secret"]
+    np.testing.assert_allclose(np.asarray(secret), want["revealed"].numpy(), atol=1e-5)
+
+
+def test_receiver_holds_no_sender_variables(exported):
+    model, out = exported
+    loaded = tf.saved_model.load(str(out / "receiver"))
+    names = [v.name for v in loaded.variables]
+    assert len(loaded.variables) == len(model.receiver.variables)
+    assert not any("hnet" in n for n in names)
+    sizes = sum(int(np.prod(v.shape)) for v in loaded.variables)
+    assert sizes == sum(int(np.prod(v.shape)) for v in model.receiver.variables)
+
+
+def test_init_from_exported_folder(exported):
+    model, out = exported
+    fresh = build_model("scnn")
+    load_weights_into(fresh, out)
+    x = _inputs((32, 32))
+    a, b = model(x, training=False), fresh(x, training=False)
+    np.testing.assert_allclose(a["revealed"].numpy(), b["revealed"].numpy(), atol=1e-6)
+
+
+def test_export_from_bfloat16_model_is_float32(tmp_path):
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    model = build_model("scnn")
+    keras.mixed_precision.set_global_policy("float32")
+    out = export_model(model, tmp_path / "m", keras_file=False)
+    loaded = tf.saved_model.load(str(out / "sender"))
+    assert all(v.dtype == tf.float32 for v in loaded.variables)
+
+
+def test_refuses_to_overwrite(exported):
+    model, out = exported
+    with pytest.raises(ValueError, match="already exists"):
+        export_model(model, out)

@@ -1,0 +1,74 @@
+"""hide / reveal at any size, uint8 in and out, from arrays, PIL images and paths."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_steg.imageio import ImageError
+from keras_steg.inference import from_saved_models, hide, pad_to_multiple, reveal
+
+
+@pytest.fixture(scope="module")
+def steg(exported_scnn):
+    return from_saved_models(str(exported_scnn))
+
+
+def test_pad_to_multiple_reflects_and_keeps_content():
+    image = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
+    padded = pad_to_multiple(image, 4)
+    assert padded.shape == (8, 8, 3)
+    np.testing.assert_array_equal(padded[:5, :7], image)
+    np.testing.assert_array_equal(padded[5, :7], image[3])
+
+
+@pytest.mark.parametrize("shape", [(72, 96), (54, 96), (33, 45)])
+def test_any_size_round_trip_shapes(steg, photos, shape):
+    h, w = shape
+    cover, secret = photos[0][:h, :w], photos[2][:h, :w]
+    if cover.shape[:2] != (h, w):
+        pytest.skip("test photo smaller than this shape")
+    container = steg.hide(cover, secret)
+    assert container.shape == (h, w, 3) and container.dtype == np.uint8
+    revealed = steg.reveal(container)
+    assert revealed.shape == (h, w, 3) and revealed.dtype == np.uint8
+
+
+def test_crop_back_equals_padded_pass(steg, photos):
+    """Padding is invisible: the result is the padded image's result cropped."""
+    cover, secret = photos[4], photos[0][:54]  # lomiri_013 is 54x96
+    container = steg.hide(cover, secret)
+    padded = steg.hide(pad_to_multiple(cover, 32), pad_to_multiple(secret, 32))
+    np.testing.assert_array_equal(container, padded[:54, :96])
+
+
+def test_secret_of_another_size_is_resized_with_a_warning(steg, photos):
+    with pytest.warns(UserWarning, match="resized"):
+        container = steg.hide(photos[0], photos[3])
+    assert container.shape == photos[0].shape
+
+
+def test_paths_pil_and_float_arrays_give_the_same_container(steg, photo_files, photos):
+    a = steg.hide(photo_files[0], photo_files[1])
+    b = steg.hide(Image.open(photo_files[0]), Image.open(photo_files[1]))
+    c = steg.hide(photos[0] / 255.0, photos[1] / 255.0)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+
+
+def test_module_level_functions_take_a_model_folder(exported_scnn, photos):
+    container = hide(photos[0], photos[1], model=str(exported_scnn))
+    assert reveal(container, model=str(exported_scnn)).shape == photos[0].shape
+
+
+def test_too_small_images_are_refused(steg, photos):
+    with pytest.raises(ImageError, match="at least 32x32"):
+        steg.reveal(photos[0][:20, :20])
+    with pytest.raises(ImageError, match="at least 32x32"):
+        steg.hide(photos[0][:1, :1], photos[1][:1, :1])
+
+
+def test_bad_arrays_are_refused(steg, photos):
+    with pytest.raises(ImageError, match="must be in"):
+        steg.hide(photos[0] * 2.0, photos[1])
+    with pytest.raises(ImageError, match="expected an"):
+        steg.hide(np.zeros((4, 4, 4, 3)), photos[1])

@@ -1,0 +1,79 @@
+"""A tiny real training run: checkpoints, logs, resume after a crash, --init, skipped files."""
+
+import csv
+import json
+import shutil
+
+import keras
+import pytest
+
+from keras_steg.cli import main
+from keras_steg.training import TrainConfig, train
+
+
+class _Crash(keras.callbacks.Callback):
+    """Simulates a killed run: raises at the end of the given epoch."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise RuntimeError("simulated crash")
+
+
+@pytest.fixture
+def folder(tmp_path, photo_files):
+    data = tmp_path / "photos"
+    data.mkdir()
+    for f in photo_files:
+        shutil.copy(f, data)
+    (data / "unreadable.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    return data
+
+
+def _config(folder, out, **kw):
+    return TrainConfig(data=str(folder), out=str(out), crop=32, val_size=32, batch=2,
+                       epochs=kw.pop("epochs", 2), steps_per_epoch=3, val_fraction=0.34,
+                       precision="float32", scale_to=None, **kw)
+
+
+def _epochs(out):
+    with open(out / "history.csv") as f:
+        return [int(row["epoch"]) for row in csv.DictReader(f)]
+
+
+def test_train_writes_checkpoints_logs_and_counts_skipped_files(folder, tmp_path):
+    out = tmp_path / "run"
+    history = train(_config(folder, out), verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert (out / "last.keras").is_file() and (out / "best.keras").is_file()
+    assert any((out / "logs").rglob("events.out.tfevents*"))
+    summary = json.loads((out / "train_summary.json").read_text())
+    assert [s.split("/")[-1] for s in summary["skipped_files"]] == ["unreadable.png"]
+    assert {"val_cover_psnr", "val_secret_ssim", "lr_optimizer", "lr_reveal_optimizer"} <= set(
+        next(csv.DictReader(open(out / "history.csv"))))
+
+
+def test_killed_run_resumes_where_it_stopped(folder, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(_config(folder, out, epochs=3), verbose=0, extra_callbacks=[_Crash(epoch=1)])
+    assert _epochs(out) == [0, 1]
+    train(_config(folder, out, epochs=3), verbose=0)
+    assert _epochs(out) == [0, 1, 2]
+
+
+def test_cli_train_export_and_continue_with_init(folder, tmp_path, capsys):
+    out, exported = tmp_path / "run", tmp_path / "exported"
+    args = ["train", "--data", folder, "--out", out, "--size", 32, "--val-size", 32, "--batch", 2,
+            "--epochs", 1, "--steps-per-epoch", 2, "--precision", "float32", "--scale-to", 0,
+            "--val-fraction", 0.34]
+    assert main([str(a) for a in args]) == 0
+    assert "skipped 1 unreadable file" in capsys.readouterr().out
+    assert main(["export", str(out / "last.keras"), "-o", str(exported)]) == 0
+    assert (exported / "sender").is_dir() and (exported / "receiver").is_dir()
+    args[args.index(out)] = tmp_path / "run2"
+    assert main([str(a) for a in args + ["--init", exported]]) == 0
+    assert (tmp_path / "run2" / "last.keras").is_file()
