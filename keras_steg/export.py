@@ -16,6 +16,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.trackable.autotrackable import AutoTrackable
 
 METADATA = "metadata.json"
 
@@ -45,33 +46,37 @@ def _image_spec(channels: int, name: str) -> tf.TensorSpec:
     return tf.TensorSpec([None, None, None, channels], tf.float32, name=name)
 
 
+def _write_saved_model(model: keras.Model, fn, input_signature: list, path: str | Path) -> None:
+    """Save ``fn`` (calling ``model``) as the ``serve`` endpoint and ``serving_default`` signature.
+
+    Written with ``tf.saved_model.save`` on a small trackable rather than keras' ExportArchive,
+    which in Keras 3.15 stores every variable twice (the SavedModel doubled in size).
+    The root keeps ``variables`` / ``trainable_variables`` / ``non_trainable_variables`` lists,
+    in the Keras model's order, for ``keras.layers.TFSMLayer`` and for ``load_weights_into``.
+    """
+    root = AutoTrackable()
+    root.variables = [v.value for v in model.variables]
+    root.trainable_variables = [v.value for v in model.trainable_variables]
+    root.non_trainable_variables = [v.value for v in model.non_trainable_variables]
+    root.serve = tf.function(fn, input_signature=input_signature)
+    tf.saved_model.save(root, str(path), signatures={"serving_default": root.serve})
+
+
 def export_sender(sender: keras.Model, path: str | Path) -> None:
     """Write the sender as a SavedModel: ``serving_default(cover, secret) -> {"container"}``,
-    float32 (B, H, W, C) in [0, 1], H and W free (multiples of the family's multiple)."""
+    float32 (B, H, W, C) in [0, 1], H and W free (multiples of the family's multiple). The
+    ``serve`` endpoint takes one dict ``{"cover", "secret"}`` (what TFSMLayer passes)."""
     sender = float32_copy(sender)
-    channels = {name: tensor.shape[-1] for name, tensor in sender.input.items()}
-    archive = keras.export.ExportArchive()
-    archive.track(sender)
-    # One dict argument, so keras.layers.TFSMLayer can call it with {"cover", "secret"}.
-    archive.add_endpoint(
-        "serve",
-        lambda inputs: {"container": sender(inputs, training=False)},
-        input_signature=[{name: _image_spec(c, name) for name, c in channels.items()}],
-    )
-    archive.write_out(str(path), verbose=False)
+    specs = {name: _image_spec(t.shape[-1], name) for name, t in sender.input.items()}
+    _write_saved_model(sender, lambda inputs: {"container": sender(inputs, training=False)},
+                       [specs], path)
 
 
 def export_receiver(receiver: keras.Model, path: str | Path) -> None:
     """Write the receiver as a SavedModel: ``serving_default(container) -> {"secret"}``."""
     receiver = float32_copy(receiver)
-    archive = keras.export.ExportArchive()
-    archive.track(receiver)
-    archive.add_endpoint(
-        "serve",
-        lambda container: {"secret": receiver(container, training=False)},
-        input_signature=[_image_spec(receiver.input.shape[-1], "container")],
-    )
-    archive.write_out(str(path), verbose=False)
+    _write_saved_model(receiver, lambda container: {"secret": receiver(container, training=False)},
+                       [_image_spec(receiver.input.shape[-1], "container")], path)
 
 
 def export_model(model, out: str | Path, family: str = "scnn", keras_file: bool = True,
@@ -85,7 +90,12 @@ def export_model(model, out: str | Path, family: str = "scnn", keras_file: bool 
     export_sender(model.sender, out / "sender")
     export_receiver(model.receiver, out / "receiver")
     if keras_file:
-        model.save(out / "model.keras")
+        # Weights only (no optimizer slots, which would triple the file), in float32.
+        from keras_steg.models.steg_model import StegModel
+
+        copy = StegModel(float32_copy(model.sender), float32_copy(model.receiver),
+                         channel=model.channel, multiple=model.multiple, name=model.name)
+        copy.save(out / "model.keras")
     metadata = {
         "family": family,
         "cover_channels": int(model.sender.output.shape[-1]),

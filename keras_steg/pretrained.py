@@ -47,3 +47,18 @@ def resolve_model_dir(name_or_dir: str | None) -> Path:
         return shipped[name_or_dir]
     names = ", ".join(sorted(shipped)) or "none found"
     raise ValueError(f"{name_or_dir}: no such model folder or shipped model (shipped: {names})")
+
+
+def load_pretrained(name: str = DEFAULT_MODEL):
+    """A shipped model (or exported folder) as a trainable StegModel with its weights.
+
+    The family's networks are built under the current dtype policy and the weights are read from
+    the folder's sender/receiver SavedModels, so it can be fine-tuned in any precision.
+    """
+    from keras_steg.export import load_weights_into, read_metadata
+    from keras_steg.models.registry import build_model
+
+    folder = resolve_model_dir(name)
+    model = build_model(read_metadata(folder).get("family", "scnn"))
+    load_weights_into(model, folder)
+    return model

@@ -94,3 +94,22 @@ def test_refuses_to_overwrite(exported):
     model, out = exported
     with pytest.raises(ValueError, match="already exists"):
         export_model(model, out)
+
+
+def test_load_pretrained_gives_a_trainable_stegmodel(exported):
+    from keras_steg import StegModel, load_pretrained
+
+    model, out = exported
+    loaded = load_pretrained(str(out))
+    assert isinstance(loaded, StegModel)
+    x = _inputs((32, 32))
+    np.testing.assert_allclose(loaded(x)["revealed"].numpy(), model(x)["revealed"].numpy(), atol=1e-6)
+
+
+def test_keras_file_is_weights_only_float32(exported):
+    model, out = exported
+    loaded = keras.saving.load_model(out / "model.keras", compile=False)
+    assert getattr(loaded, "optimizer", None) is None
+    assert all(v.dtype == "float32" for v in loaded.variables)
+    x = _inputs((32, 32))
+    np.testing.assert_allclose(loaded(x)["container"].numpy(), model(x)["container"].numpy(), atol=1e-6)
