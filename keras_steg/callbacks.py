@@ -109,6 +109,40 @@ class ChannelWarmup(keras.callbacks.Callback):
             self._set(1.0)
 
 
+class LearningRateWarmup(keras.callbacks.Callback):
+    """Raise the learning rate of every optimizer of the model ("optimizer", "reveal_optimizer")
+    linearly from ``target / steps`` to its compiled value over the first ``steps`` steps.
+
+    Lets training start at a higher rate without the first large Adam steps wrecking the
+    BatchNorm statistics. Does nothing once the model has trained ``steps`` steps (resumed runs).
+    """
+
+    ATTRIBUTES = ("optimizer", "reveal_optimizer")
+
+    def __init__(self, steps: int):
+        super().__init__()
+        self.steps = int(steps)
+        self._targets: dict[str, float] = {}
+        self._step = 0
+
+    def _optimizers(self):
+        for attr in self.ATTRIBUTES:
+            opt = getattr(self.model, attr, None)
+            if opt is not None:
+                yield attr, opt
+
+    def on_train_begin(self, logs=None):
+        self._step = int(np.array(self.model.optimizer.iterations))
+        self._targets = {a: float(np.array(o.learning_rate)) for a, o in self._optimizers()}
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._step < self.steps:
+            fraction = (self._step + 1) / self.steps
+            for attr, opt in self._optimizers():
+                opt.learning_rate.assign(self._targets[attr] * fraction)
+        self._step += 1
+
+
 class ImageSummary(keras.callbacks.Callback):
     """Write cover / container / residual x10 / secret / revealed of a fixed batch to TensorBoard
     at every epoch end. ``batch`` is ``{"cover", "secret"}`` float32 in [0, 1]."""

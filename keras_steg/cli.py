@@ -9,8 +9,9 @@ import time
 import warnings
 from pathlib import Path
 
-# Quiet TensorFlow's C++ start-up chatter before it is imported anywhere.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Quiet TensorFlow's C++ logging (start-up notes, harmless grappler messages) before it is
+# imported anywhere; Python exceptions still reach the user.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 EXIT_BAD_INPUT = 2
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -48,12 +49,13 @@ def cmd_train(args) -> None:
         batch=args.batch, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
         lr=args.lr, reveal_lr=args.reveal_lr, beta=args.beta, loss=args.loss,
         quantize_after=args.quantize_after, precision=args.precision, init=args.init,
-        seed=args.seed,
+        seed=args.seed, warmup=args.warmup, bn_batches=args.bn_batches,
     )
     if cfg.crop % 32:
         raise BadInput(f"--size must be a multiple of 32, got {cfg.crop}")
     train(cfg)
-    print(f"trained model and logs in {cfg.out} (export with: keras-steg export {cfg.out}/best.keras -o DIR)")
+    final = "final.keras" if cfg.bn_batches else "last.keras"
+    print(f"trained model and logs in {cfg.out} (export with: keras-steg export {cfg.out}/{final} -o DIR)")
 
 
 def cmd_hide(args) -> None:
@@ -154,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="steps before 8-bit container quantization switches on (default: 0)")
     p.add_argument("--precision", default="mixed_bfloat16",
                    choices=["float32", "mixed_bfloat16", "mixed_float16"])
+    p.add_argument("--warmup", type=int, default=0, help="steps of linear learning-rate warm-up")
+    p.add_argument("--bn-batches", type=int, default=50,
+                   help="batches for the final precise BatchNorm statistics (0: skip)")
     p.add_argument("--init", help="start from a shipped model, an exported folder or a .keras file")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_train)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import keras
 
-from keras_steg.callbacks import ChannelWarmup, ImageSummary, PlateauScheduler
+from keras_steg.batchnorm import recalibrate_batchnorm
+from keras_steg.callbacks import ChannelWarmup, ImageSummary, LearningRateWarmup, PlateauScheduler
 from keras_steg.data import images as image_data
 from keras_steg.models.registry import build_model
 
@@ -39,8 +40,10 @@ class TrainConfig:
     beta: float = 0.75
     loss: str = "mse"
     quantize_after: int = 0          # steps before the 8-bit channel switches on
+    warmup: int = 0                  # steps of linear learning-rate warm-up
     precision: str = "mixed_bfloat16"
     init: str | None = None          # shipped model name/dir, or a .keras file, to start from
+    bn_batches: int = 50             # training batches for the final precise-BatchNorm pass
     seed: int = 0
 
 
@@ -80,8 +83,10 @@ def make_model(cfg: TrainConfig) -> keras.Model:
 
 
 def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = None) -> keras.callbacks.History:
-    """Run ``cfg``: checkpoints, BackupAndRestore (a killed run resumes), CSV and TensorBoard
-    logs in ``cfg.out``; ``extra_callbacks`` are appended to ours. Returns the Keras History."""
+    """Run ``cfg``: checkpoints (``last.keras``, ``best.keras``), BackupAndRestore (a killed run
+    resumes), CSV and TensorBoard logs in ``cfg.out``; ``extra_callbacks`` are appended to ours.
+    At the end, BatchNorm statistics are recalibrated over ``cfg.bn_batches`` training batches
+    and the result saved as ``final.keras`` (the one to export). Returns the Keras History."""
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
@@ -96,6 +101,7 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
         PlateauScheduler("optimizer", monitor, factor=0.2, patience=5, verbose=verbose),
         PlateauScheduler("reveal_optimizer", secret_monitor, factor=0.2, patience=8, verbose=verbose),
         ChannelWarmup(cfg.quantize_after),
+        LearningRateWarmup(cfg.warmup),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(out / "logs")),
     ]
@@ -106,9 +112,20 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
     history = model.fit(train_ds, epochs=cfg.epochs, steps_per_epoch=cfg.steps_per_epoch,
                         validation_data=val_ds, callbacks=callbacks, verbose=verbose,
                         shuffle=False)  # the pipeline shuffles
+    summary = {"wall_seconds": time.time() - start}
+    if cfg.bn_batches:
+        # Replace the noisy moving BatchNorm statistics by exact means over many batches.
+        recalibrate_batchnorm(model, train_ds.take(cfg.bn_batches))
+        model.save(out / "final.keras")
+        if val_ds is not None:
+            summary["final_val"] = model.evaluate(val_ds, return_dict=True, verbose=0)
+            if verbose:
+                print("after BatchNorm recalibration: " + "  ".join(
+                    f"val_{k} {v:.4f}" for k, v in summary["final_val"].items()
+                    if k in ("cover_psnr", "secret_psnr", "cover_ssim", "secret_ssim")))
     skipped = sorted({f for s in sources for f in s.skipped})
     if skipped and verbose:
         print(f"skipped {len(skipped)} unreadable file(s): " + ", ".join(skipped[:5]))
-    (out / "train_summary.json").write_text(json.dumps(
-        {"wall_seconds": time.time() - start, "skipped_files": skipped}, indent=2))
+    summary["skipped_files"] = skipped
+    (out / "train_summary.json").write_text(json.dumps(summary, indent=2))
     return history

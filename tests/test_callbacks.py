@@ -66,3 +66,21 @@ def test_channel_warmup_switches_quantization_on(model):
     assert float(model.channel.enabled) == 0.0
     cb.on_train_batch_end(1)
     assert float(model.channel.enabled) == 1.0
+
+
+def test_learning_rate_warmup_ramps_both_optimizers_then_stops(model):
+    from keras_steg.callbacks import LearningRateWarmup
+
+    model.optimizer.learning_rate.assign(1e-3)
+    model.reveal_optimizer.learning_rate.assign(2e-3)
+    model.optimizer.iterations.assign(0)
+    cb = LearningRateWarmup(steps=4)
+    cb.set_model(model)
+    cb.on_train_begin()
+    seen = []
+    for batch in range(6):
+        cb.on_train_batch_begin(batch)
+        seen.append(_rates(model))
+    assert seen[0] == pytest.approx((2.5e-4, 5e-4))
+    assert seen[3] == pytest.approx((1e-3, 2e-3))
+    assert seen[5] == pytest.approx((1e-3, 2e-3))

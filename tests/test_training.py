@@ -36,7 +36,7 @@ def folder(tmp_path, photo_files):
 def _config(folder, out, **kw):
     return TrainConfig(data=str(folder), out=str(out), crop=32, val_size=32, batch=2,
                        epochs=kw.pop("epochs", 2), steps_per_epoch=3, val_fraction=0.34,
-                       precision="float32", scale_to=None, **kw)
+                       precision="float32", scale_to=None, bn_batches=2, **kw)
 
 
 def _epochs(out):
@@ -49,9 +49,11 @@ def test_train_writes_checkpoints_logs_and_counts_skipped_files(folder, tmp_path
     history = train(_config(folder, out), verbose=0)
     assert len(history.history["loss"]) == 2
     assert (out / "last.keras").is_file() and (out / "best.keras").is_file()
+    assert (out / "final.keras").is_file()
     assert any((out / "logs").rglob("events.out.tfevents*"))
     summary = json.loads((out / "train_summary.json").read_text())
     assert [s.split("/")[-1] for s in summary["skipped_files"]] == ["unreadable.png"]
+    assert summary["final_val"]["secret_psnr"] > 0  # measured after the BatchNorm pass
     assert {"val_cover_psnr", "val_secret_ssim", "lr_optimizer", "lr_reveal_optimizer"} <= set(
         next(csv.DictReader(open(out / "history.csv"))))
 
@@ -69,10 +71,10 @@ def test_cli_train_export_and_continue_with_init(folder, tmp_path, capsys):
     out, exported = tmp_path / "run", tmp_path / "exported"
     args = ["train", "--data", folder, "--out", out, "--size", 32, "--val-size", 32, "--batch", 2,
             "--epochs", 1, "--steps-per-epoch", 2, "--precision", "float32", "--scale-to", 0,
-            "--val-fraction", 0.34]
+            "--val-fraction", 0.34, "--bn-batches", 2]
     assert main([str(a) for a in args]) == 0
     assert "skipped 1 unreadable file" in capsys.readouterr().out
-    assert main(["export", str(out / "last.keras"), "-o", str(exported)]) == 0
+    assert main(["export", str(out / "final.keras"), "-o", str(exported)]) == 0
     assert (exported / "sender").is_dir() and (exported / "receiver").is_dir()
     args[args.index(out)] = tmp_path / "run2"
     assert main([str(a) for a in args + ["--init", exported]]) == 0
