@@ -1,31 +1,21 @@
 """keras_steg: deep steganography (SCNN) for Keras 3 / TensorFlow.
 
 Public API: ``StegModel``, ``build_model``, ``load_pretrained``, ``hide``, ``reveal``.
-They are imported on first use, so ``import keras_steg.cli`` can quiet TensorFlow's start-up
-logging before TensorFlow itself is imported.
+Importing the package registers its Keras classes, so ``keras.saving.load_model`` can read
+``.keras`` files written by it.
 """
 
-from __future__ import annotations
+import os
+import sys
 
-import importlib
+if os.path.basename(sys.argv[0]) == "keras-steg":
+    # The command line quiets TensorFlow's C++ logging (start-up notes, harmless grappler
+    # messages) before TensorFlow is imported; Python exceptions still reach the user.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from keras_steg.inference import hide, reveal  # noqa: E402
+from keras_steg.models import StegModel, build_model  # noqa: E402
+from keras_steg.pretrained import load_pretrained  # noqa: E402
+
+__all__ = ["StegModel", "build_model", "hide", "reveal", "load_pretrained"]
 __version__ = "0.1.0"
-
-_PUBLIC = {
-    "StegModel": "keras_steg.models.steg_model",
-    "build_model": "keras_steg.models.registry",
-    "load_pretrained": "keras_steg.pretrained",
-    "hide": "keras_steg.inference",
-    "reveal": "keras_steg.inference",
-}
-__all__ = list(_PUBLIC)
-
-
-def __getattr__(name: str):
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'keras_steg' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import keras
 import numpy as np
@@ -39,6 +40,7 @@ class PlateauScheduler(keras.callbacks.Callback):
         self.min_delta, self.mode, self.verbose = min_delta, mode, verbose
         self.best = math.inf if mode == "min" else -math.inf
         self.wait = 0
+        self._warned = False
 
     def _optimizer(self):
         opt = getattr(self.model, self.optimizer_attr, None)
@@ -56,6 +58,11 @@ class PlateauScheduler(keras.callbacks.Callback):
         opt = self._optimizer()
         logs[f"lr_{self.optimizer_attr}"] = float(np.array(opt.learning_rate))
         if self.monitor not in logs:
+            if not self._warned:
+                warnings.warn(f"PlateauScheduler: {self.monitor!r} is not logged (logged: "
+                              f"{', '.join(sorted(logs))}); the learning rate of "
+                              f"{self.optimizer_attr} will not change", UserWarning, stacklevel=2)
+                self._warned = True
             return
         value = float(logs[self.monitor])
         if self._improved(value):
@@ -88,7 +95,7 @@ class ChannelWarmup(keras.callbacks.Callback):
     def __init__(self, steps: int):
         super().__init__()
         self.steps = int(steps)
-        self._seen = 0
+        self._on = False
 
     def _set(self, value: float):
         channel = getattr(self.model, "channel", None)
@@ -100,12 +107,13 @@ class ChannelWarmup(keras.callbacks.Callback):
                 layer.enabled.assign(value)
 
     def on_train_begin(self, logs=None):
-        self._seen = int(np.array(self.model.optimizer.iterations))
-        self._set(1.0 if self._seen >= self.steps else 0.0)
+        self._on = int(np.array(self.model.optimizer.iterations)) >= self.steps
+        self._set(1.0 if self._on else 0.0)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._seen += 1
-        if self._seen == self.steps:
+        # Optimizer steps, not callback calls (several steps per call with steps_per_execution).
+        if not self._on and int(np.array(self.model.optimizer.iterations)) >= self.steps:
+            self._on = True
             self._set(1.0)
 
 
@@ -114,14 +122,17 @@ class LearningRateWarmup(keras.callbacks.Callback):
     linearly from ``target / steps`` to its compiled value over the first ``steps`` steps.
 
     Lets training start at a higher rate without the first large Adam steps wrecking the
-    BatchNorm statistics. Does nothing once the model has trained ``steps`` steps (resumed runs).
+    BatchNorm statistics. Does nothing once the model has trained ``steps`` steps. ``targets``
+    ({"optimizer": lr, ...}) gives the final rates; without it they are read when training
+    starts, which is only right for a run that starts at step 0 (pass them when resuming).
     """
 
     ATTRIBUTES = ("optimizer", "reveal_optimizer")
 
-    def __init__(self, steps: int):
+    def __init__(self, steps: int, targets: dict[str, float] | None = None):
         super().__init__()
         self.steps = int(steps)
+        self._given = dict(targets or {})
         self._targets: dict[str, float] = {}
         self._step = 0
 
@@ -133,7 +144,8 @@ class LearningRateWarmup(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._step = int(np.array(self.model.optimizer.iterations))
-        self._targets = {a: float(np.array(o.learning_rate)) for a, o in self._optimizers()}
+        self._targets = {a: self._given.get(a, float(np.array(o.learning_rate)))
+                         for a, o in self._optimizers()}
 
     def on_train_batch_begin(self, batch, logs=None):
         if self._step < self.steps:

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
 from pathlib import Path
-
-# Quiet TensorFlow's C++ logging (start-up notes, harmless grappler messages) before it is
-# imported anywhere; Python exceptions still reach the user.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 EXIT_BAD_INPUT = 2
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -51,9 +46,7 @@ def cmd_train(args) -> None:
         quantize_after=args.quantize_after, precision=args.precision, init=args.init,
         seed=args.seed, warmup=args.warmup, bn_batches=args.bn_batches,
     )
-    if cfg.crop % 32:
-        raise BadInput(f"--size must be a multiple of 32, got {cfg.crop}")
-    train(cfg)
+    train(cfg, overwrite=args.overwrite)
     final = "final.keras" if cfg.bn_batches else "last.keras"
     print(f"trained model and logs in {cfg.out} (export with: keras-steg export {cfg.out}/{final} -o DIR)")
 
@@ -105,13 +98,14 @@ def cmd_evaluate(args) -> None:
 def cmd_export(args) -> None:
     import keras
 
+    import keras_steg.models  # noqa: F401  (registers StegModel for load_model)
     from keras_steg.export import export_model
 
     checkpoint = Path(args.checkpoint)
     if checkpoint.suffix != ".keras" or not checkpoint.is_file():
         raise BadInput(f"{checkpoint}: expected a .keras file written by keras-steg train")
     model = keras.saving.load_model(checkpoint, compile=False)
-    out = export_model(model, args.output, family=args.family, overwrite=args.overwrite)
+    out = export_model(model, args.output, overwrite=args.overwrite)
     print(f"sender and receiver SavedModels written to {out}")
 
 
@@ -137,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="image folder (recursive), or a tfds name with --data-dir")
     p.add_argument("--data-dir", help="tfds data_dir holding the prepared dataset (offline)")
     p.add_argument("--split", default="train", help="tfds split (default: train)")
-    p.add_argument("--val-data", help="validation image folder (default: hold out --val-fraction)")
+    p.add_argument("--val-data", help="validation image folder, or with --data-dir a tfds split "
+                   "(default: hold out --val-fraction of a folder)")
     p.add_argument("--val-fraction", type=float, default=0.1)
     p.add_argument("--out", required=True, help="folder for checkpoints and logs (a killed run resumes)")
     p.add_argument("--model", default="scnn", help="model family (default: scnn)")
@@ -161,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="batches for the final precise BatchNorm statistics (0: skip)")
     p.add_argument("--init", help="start from a shipped model, an exported folder or a .keras file")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--overwrite", action="store_true", help="replace a finished run in --out")
     p.set_defaults(func=cmd_train)
 
     p = verbs.add_parser("hide", help="hide a secret image in a cover image")
@@ -191,7 +187,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("export", help="write sender and receiver SavedModels from a .keras checkpoint")
     p.add_argument("checkpoint", help=".keras file (e.g. OUT/best.keras from train)")
     p.add_argument("-o", "--output", required=True, help="folder for sender/, receiver/, model.keras")
-    p.add_argument("--family", default="scnn")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_export)
 
@@ -206,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input)."""
     args = build_parser().parse_args(argv)
+    import tensorflow as tf
+
     from keras_steg.imageio import ImageError
 
     try:
@@ -213,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             warnings.filterwarnings("always", category=UserWarning, module="keras_steg")
             warnings.showwarning = lambda msg, *a, **k: print(f"note: {msg}", file=sys.stderr)
             args.func(args)
-    except (BadInput, ImageError, ValueError, FileNotFoundError) as err:
+    except (BadInput, ImageError, ValueError, OSError, tf.errors.OpError) as err:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         print(f"keras-steg {args.verb}: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT

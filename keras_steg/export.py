@@ -79,11 +79,14 @@ def export_receiver(receiver: keras.Model, path: str | Path) -> None:
                        [_image_spec(receiver.input.shape[-1], "container")], path)
 
 
-def export_model(model, out: str | Path, family: str = "scnn", keras_file: bool = True,
-                 extra: dict | None = None, overwrite: bool = False) -> Path:
+def export_model(model, out: str | Path, keras_file: bool = True, extra: dict | None = None,
+                 overwrite: bool = False) -> Path:
     """Write ``out/sender``, ``out/receiver``, ``out/metadata.json`` and (optionally)
-    ``out/model.keras``; refuses a non-empty ``out`` unless ``overwrite``."""
+    ``out/model.keras``; refuses a non-empty ``out`` unless ``overwrite``. The family recorded
+    in the metadata is the model's name ("scnn" for ``build_model("scnn")``)."""
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out}: is a file; give a folder for the exported model")
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise ValueError(f"{out}: already exists and is not empty (use --overwrite to replace it)")
     out.mkdir(parents=True, exist_ok=True)
@@ -97,7 +100,7 @@ def export_model(model, out: str | Path, family: str = "scnn", keras_file: bool 
                          channel=model.channel, multiple=model.multiple, name=model.name)
         copy.save(out / "model.keras")
     metadata = {
-        "family": family,
+        "family": model.name,
         "cover_channels": int(model.sender.output.shape[-1]),
         "secret_channels": int(model.receiver.output.shape[-1]),
         "sender_multiple": int(model.multiple),
@@ -129,6 +132,7 @@ def _assign_from_saved_model(model: keras.Model, path: Path) -> None:
 def load_weights_into(model, source: str | Path) -> None:
     """Load weights into a StegModel from an exported folder (sender/ + receiver/ SavedModels),
     a ``.keras`` file or a ``.weights.h5`` file, so training continues from them."""
+    import keras_steg.models  # noqa: F401  (registers StegModel for load_model)
     from keras_steg.pretrained import resolve_model_dir
 
     source = Path(source)

@@ -17,12 +17,16 @@ class ImageError(ValueError):
 def decode_image(data: bytes, name: str = "image") -> np.ndarray:
     """Decode encoded image bytes (PNG, JPEG, WebP, BMP...) to RGB uint8 (H, W, 3).
 
-    Grayscale is repeated to three channels, alpha is dropped (composited on nothing: the
-    colour channels are kept as stored), 16-bit samples are scaled to 8 bits; each conversion
-    is reported with a ``UserWarning``. Raises ``ImageError`` when the bytes do not decode.
+    JPEGs are turned the right way up by their EXIF orientation tag (as viewers show them).
+    Grayscale is repeated to three channels, alpha is dropped (the colour channels are kept as
+    stored), 16-bit samples are scaled to 8 bits; each conversion is reported with a
+    ``UserWarning`` (JPEGs, which carry no alpha or 16-bit samples, are read as colour
+    directly). Raises ``ImageError`` when the bytes do not decode.
     """
     buf = np.frombuffer(data, dtype=np.uint8)
-    image = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if buf.size else None
+    # IMREAD_COLOR applies the EXIF orientation; IMREAD_UNCHANGED keeps alpha and 16 bits.
+    flags = cv2.IMREAD_COLOR if data[:2] == b"\xff\xd8" else cv2.IMREAD_UNCHANGED
+    image = cv2.imdecode(buf, flags) if buf.size else None
     if image is None or image.size == 0:
         raise ImageError(f"{name}: not a readable image (corrupt, truncated or not an image)")
     notes = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from dataclasses import dataclass
@@ -75,6 +76,8 @@ class Steganographer:
 
         A secret of another size is resized to the cover's (with a warning).
         """
+        if self.sender is None:
+            raise ImageError("this model folder has no sender/: it can only reveal")
         cover = as_rgb_uint8(cover, "cover")
         secret = as_rgb_uint8(secret, "secret")
         self._check_size(cover, "cover")
@@ -92,6 +95,8 @@ class Steganographer:
 
     def reveal(self, container: ImageLike) -> np.ndarray:
         """Reveal the secret of a container -> RGB uint8 of the container's size."""
+        if self.receiver is None:
+            raise ImageError("this model folder has no receiver/: it can only hide")
         container = as_rgb_uint8(container, "container")
         self._check_size(container, "container")
         h, w = container.shape[:2]
@@ -100,8 +105,15 @@ class Steganographer:
 
 
 def from_saved_models(name_or_dir: str | None = None) -> Steganographer:
-    """Load a shipped model by name ("scnn") or an exported folder as a Steganographer."""
-    folder = resolve_model_dir(name_or_dir)
+    """Load a shipped model by name ("scnn") or an exported folder as a Steganographer.
+
+    Loaded models are cached per folder, so repeated ``hide``/``reveal`` calls load them once.
+    """
+    return _load_folder(resolve_model_dir(name_or_dir).resolve())
+
+
+@functools.lru_cache(maxsize=4)
+def _load_folder(folder: Path) -> Steganographer:
     meta = read_metadata(folder)
     sender = receiver = None
     if (folder / "sender").is_dir():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import keras
 from keras_steg.batchnorm import recalibrate_batchnorm
 from keras_steg.callbacks import ChannelWarmup, ImageSummary, LearningRateWarmup, PlateauScheduler
 from keras_steg.data import images as image_data
-from keras_steg.models.registry import build_model
+from keras_steg.models.registry import build_model, family_multiple
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
@@ -26,7 +27,7 @@ class TrainConfig:
     model: str = "scnn"
     data_dir: str | None = None      # tfds data_dir; ``data`` is then a tfds name
     tfds_split: str = "train"
-    val_data: str | None = None      # separate validation folder; else hold out val_fraction
+    val_data: str | None = None      # validation folder (tfds: a split name); else val_fraction
     val_fraction: float = 0.1
     crop: int = 64
     val_size: int = 256
@@ -46,20 +47,33 @@ class TrainConfig:
     bn_batches: int = 50             # training batches for the final precise-BatchNorm pass
     seed: int = 0
 
+    def __post_init__(self):
+        multiple = family_multiple(self.model)
+        for name in ("crop", "val_size"):
+            value = getattr(self, name)
+            if value <= 0 or value % multiple:
+                raise ValueError(f"{name} must be a positive multiple of {multiple} for "
+                                 f"{self.model!r}, got {value}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+
 
 def make_datasets(cfg: TrainConfig):
     """(train dataset, validation dataset or None, list of sources) for ``cfg``."""
     if cfg.data_dir is not None:
         train_src = image_data.tfds_source(cfg.data, cfg.data_dir, cfg.tfds_split)
-        val_src = None
+        val_src = image_data.tfds_source(cfg.data, cfg.data_dir, cfg.val_data) if cfg.val_data else None
     else:
         files = image_data.list_images(cfg.data)
         if cfg.val_data:
             val_files = image_data.list_images(cfg.val_data)
         else:
             files, val_files = image_data.split_files(files, cfg.val_fraction, cfg.seed)
-        train_src = image_data.folder_source(files)
-        val_src = image_data.folder_source(val_files) if val_files else None
+            if cfg.val_fraction and not val_files:
+                warnings.warn(f"only {len(files)} images: no validation split (give --val-data "
+                              "or more images)", UserWarning, stacklevel=2)
+        train_src = image_data.folder_source(files, cfg.seed)
+        val_src = image_data.folder_source(val_files, cfg.seed) if val_files else None
     train = image_data.training_pairs(train_src, cfg.crop, cfg.batch, cfg.seed, cfg.scale_to)
     val = image_data.evaluation_pairs(val_src, cfg.val_size, cfg.batch) if val_src else None
     return train, val, [s for s in (train_src, val_src) if s is not None]
@@ -67,8 +81,6 @@ def make_datasets(cfg: TrainConfig):
 
 def make_model(cfg: TrainConfig) -> keras.Model:
     """Build (or load with ``init``) the model and compile it with the family's optimizers."""
-    if cfg.precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {cfg.precision!r}")
     keras.mixed_precision.set_global_policy(cfg.precision)
     model = build_model(cfg.model)
     if cfg.init:
@@ -82,15 +94,36 @@ def make_model(cfg: TrainConfig) -> keras.Model:
     return model
 
 
-def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = None) -> keras.callbacks.History:
+def finished_run(out: Path) -> bool:
+    """True when ``out`` holds a completed run (its results would be overwritten)."""
+    return (out / "train_summary.json").exists() and not (out / "backup").exists()
+
+
+def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = None,
+          overwrite: bool = False) -> keras.callbacks.History:
     """Run ``cfg``: checkpoints (``last.keras``, ``best.keras``), BackupAndRestore (a killed run
     resumes), CSV and TensorBoard logs in ``cfg.out``; ``extra_callbacks`` are appended to ours.
     At the end, BatchNorm statistics are recalibrated over ``cfg.bn_batches`` training batches
-    and the result saved as ``final.keras`` (the one to export). Returns the Keras History."""
+    and the result saved as ``final.keras`` (the one to export). A folder holding a finished
+    run is refused unless ``overwrite``. The global dtype policy is restored afterwards.
+    Returns the Keras History."""
     out = Path(cfg.out)
+    if finished_run(out) and not overwrite:
+        raise ValueError(f"{out}: holds a finished training run (use --overwrite to replace it)")
+    train_ds, val_ds, sources = make_datasets(cfg)  # bad data fails here, before any file is written
     out.mkdir(parents=True, exist_ok=True)
+    if overwrite:
+        for stale in ("history.csv", "train_summary.json"):
+            (out / stale).unlink(missing_ok=True)
     (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
-    train_ds, val_ds, sources = make_datasets(cfg)
+    previous_policy = keras.config.dtype_policy()
+    try:
+        return _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
     model = make_model(cfg)
     monitor = "val_loss" if val_ds is not None else "loss"
     secret_monitor = "val_secret_loss" if val_ds is not None else "secret_loss"
@@ -101,7 +134,7 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
         PlateauScheduler("optimizer", monitor, factor=0.2, patience=5, verbose=verbose),
         PlateauScheduler("reveal_optimizer", secret_monitor, factor=0.2, patience=8, verbose=verbose),
         ChannelWarmup(cfg.quantize_after),
-        LearningRateWarmup(cfg.warmup),
+        LearningRateWarmup(cfg.warmup, {"optimizer": cfg.lr, "reveal_optimizer": cfg.reveal_lr}),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(out / "logs")),
     ]

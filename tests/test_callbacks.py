@@ -62,9 +62,15 @@ def test_channel_warmup_switches_quantization_on(model):
     model.optimizer.iterations.assign(0)
     cb.on_train_begin()
     assert float(model.channel.enabled) == 0.0
+    model.optimizer.iterations.assign(1)
     cb.on_train_batch_end(0)
     assert float(model.channel.enabled) == 0.0
+    model.optimizer.iterations.assign(2)
     cb.on_train_batch_end(1)
+    assert float(model.channel.enabled) == 1.0
+    # A resumed run past the warm-up starts with the channel on.
+    model.channel.enabled.assign(0.0)
+    cb.on_train_begin()
     assert float(model.channel.enabled) == 1.0
 
 
@@ -74,7 +80,7 @@ def test_learning_rate_warmup_ramps_both_optimizers_then_stops(model):
     model.optimizer.learning_rate.assign(1e-3)
     model.reveal_optimizer.learning_rate.assign(2e-3)
     model.optimizer.iterations.assign(0)
-    cb = LearningRateWarmup(steps=4)
+    cb = LearningRateWarmup(steps=4)  # targets read from the optimizers at the start
     cb.set_model(model)
     cb.on_train_begin()
     seen = []
@@ -84,3 +90,25 @@ def test_learning_rate_warmup_ramps_both_optimizers_then_stops(model):
     assert seen[0] == pytest.approx((2.5e-4, 5e-4))
     assert seen[3] == pytest.approx((1e-3, 2e-3))
     assert seen[5] == pytest.approx((1e-3, 2e-3))
+
+
+def test_warmup_resumed_midway_uses_the_given_targets(model):
+    from keras_steg.callbacks import LearningRateWarmup
+
+    model.optimizer.learning_rate.assign(5e-4)  # half-way through a ramp to 1e-3 when killed
+    model.reveal_optimizer.learning_rate.assign(5e-4)
+    model.optimizer.iterations.assign(2)
+    cb = LearningRateWarmup(steps=4, targets={"optimizer": 1e-3, "reveal_optimizer": 1e-3})
+    cb.set_model(model)
+    cb.on_train_begin()
+    cb.on_train_batch_begin(0)
+    assert _rates(model) == pytest.approx((7.5e-4, 7.5e-4))
+    cb.on_train_batch_begin(1)
+    assert _rates(model) == pytest.approx((1e-3, 1e-3))
+    model.optimizer.iterations.assign(0)
+
+
+def test_scheduler_warns_when_its_value_is_not_logged(model):
+    cb = PlateauScheduler("optimizer", "val_typo_loss")
+    with pytest.warns(UserWarning, match="val_typo_loss"):
+        _run([cb], model, [{"val_loss": 1.0}])

@@ -81,13 +81,32 @@ def test_init_from_exported_folder(exported):
     np.testing.assert_allclose(a["revealed"].numpy(), b["revealed"].numpy(), atol=1e-6)
 
 
-def test_export_from_bfloat16_model_is_float32(tmp_path):
+def test_export_from_bfloat16_model_runs_in_float32(tmp_path):
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     model = build_model("scnn")
     keras.mixed_precision.set_global_policy("float32")
+    reference = build_model("scnn")  # the same weights computed in float32
+    reference.set_weights(model.get_weights())
     out = export_model(model, tmp_path / "m", keras_file=False)
-    loaded = tf.saved_model.load(str(out / "sender"))
-    assert all(v.dtype == tf.float32 for v in loaded.variables)
+    x = _inputs((32, 32))
+    sender = tf.saved_model.load(str(out / "sender")).signatures["serving_default"]
+    got = sender(**{k: tf.constant(v) for k, v in x.items()})["container"].numpy()
+    want32 = reference(x, training=False)["container"].numpy()
+    want16 = model(x, training=False)["container"].numpy()
+    np.testing.assert_allclose(got, want32, atol=1e-5)
+    assert np.abs(want16 - want32).max() > 2e-5  # bf16 differs by more than the tolerance
+
+
+def test_export_in_a_fresh_process_via_cli(exported, tmp_path):
+    """`keras-steg export` must load a .keras file without the test process's imports."""
+    import subprocess
+    import sys
+
+    _, out = exported
+    result = subprocess.run([sys.executable, "-m", "keras_steg.cli", "export", str(out / "model.keras"),
+                             "-o", str(tmp_path / "again")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "again" / "receiver" / "saved_model.pb").is_file()
 
 
 def test_refuses_to_overwrite(exported):

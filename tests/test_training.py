@@ -33,10 +33,10 @@ def folder(tmp_path, photo_files):
     return data
 
 
-def _config(folder, out, **kw):
-    return TrainConfig(data=str(folder), out=str(out), crop=32, val_size=32, batch=2,
-                       epochs=kw.pop("epochs", 2), steps_per_epoch=3, val_fraction=0.34,
-                       precision="float32", scale_to=None, bn_batches=2, **kw)
+def _config(folder, out, **overrides):
+    settings = dict(crop=32, val_size=32, batch=2, epochs=2, steps_per_epoch=3, val_fraction=0.34,
+                    precision="float32", scale_to=None, bn_batches=2)
+    return TrainConfig(data=str(folder), out=str(out), **{**settings, **overrides})
 
 
 def _epochs(out):
@@ -79,3 +79,26 @@ def test_cli_train_export_and_continue_with_init(folder, tmp_path, capsys):
     args[args.index(out)] = tmp_path / "run2"
     assert main([str(a) for a in args + ["--init", exported]]) == 0
     assert (tmp_path / "run2" / "last.keras").is_file()
+
+
+def test_finished_run_is_not_overwritten_without_asking(folder, tmp_path):
+    out = tmp_path / "run"
+    train(_config(folder, out, epochs=1), verbose=0)
+    before = (out / "final.keras").read_bytes()
+    with pytest.raises(ValueError, match="finished training run"):
+        train(_config(folder, out, epochs=1), verbose=0)
+    assert (out / "final.keras").read_bytes() == before
+    train(_config(folder, out, epochs=1), verbose=0, overwrite=True)
+    assert _epochs(out) == [0]
+
+
+@pytest.mark.parametrize("field", ["crop", "val_size"])
+def test_sizes_must_be_multiples_of_32(folder, tmp_path, field):
+    with pytest.raises(ValueError, match="multiple of 32"):
+        _config(folder, tmp_path / "run", **{field: 100})
+
+
+def test_training_restores_the_precision_policy(folder, tmp_path):
+    keras.mixed_precision.set_global_policy("float32")
+    train(_config(folder, tmp_path / "run", epochs=1, precision="mixed_bfloat16"), verbose=0)
+    assert keras.config.dtype_policy().name == "float32"

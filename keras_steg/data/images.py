@@ -33,14 +33,22 @@ def list_images(root: str | os.PathLike) -> list[str]:
     return files
 
 
+MIN_VALIDATION = 2  # one image hides the next: validation needs two at least
+
+
 def split_files(files: list[str], val_fraction: float, seed: int = 0) -> tuple[list[str], list[str]]:
-    """Split a file list into (train, validation) by a seeded shuffle; validation gets
-    ``ceil(val_fraction * n)`` files (at least one when ``val_fraction > 0`` and n > 1)."""
+    """Split a file list into (train, validation) by a seeded shuffle.
+
+    Validation gets ``ceil(val_fraction * n)`` files but at least two (one hides the other);
+    when that would leave fewer than two for training, there is no validation split.
+    """
     if not 0 <= val_fraction < 1:
         raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
     order = sorted(files)
     random.Random(seed).shuffle(order)
-    n_val = min(len(order) - 1, math.ceil(val_fraction * len(order))) if val_fraction else 0
+    n_val = max(MIN_VALIDATION, math.ceil(val_fraction * len(order))) if val_fraction else 0
+    if len(order) - n_val < 2:
+        n_val = 0
     return sorted(order[n_val:]), sorted(order[:n_val])
 
 
@@ -48,18 +56,23 @@ def split_files(files: list[str], val_fraction: float, seed: int = 0) -> tuple[l
 class ImageSource:
     """A stream of decoded RGB uint8 images ``(image (H, W, 3), index ())``.
 
-    ``skipped`` lists the files that failed to decode so far (they are dropped, never fatal).
+    ``size`` counts the files (or examples); ``skipped`` holds the files that failed to decode
+    so far (they are dropped, never fatal).
     """
 
     dataset: tf.data.Dataset
     size: int
-    skipped: list[str] = field(default_factory=list)
+    skipped: set[str] = field(default_factory=set)
 
 
-def folder_source(files: list[str]) -> ImageSource:
-    """An ImageSource over image files; unreadable files are skipped and recorded."""
+def folder_source(files: list[str], seed: int = 0) -> ImageSource:
+    """An ImageSource over image files in a seeded random order (so neighbouring files, often
+    shots of one scene, do not meet in one shuffle buffer); unreadable files are skipped and
+    recorded."""
     if not files:
         raise ValueError("no image files given")
+    files = sorted(files)
+    random.Random(seed).shuffle(files)
     source = ImageSource(dataset=None, size=len(files))
 
     def _decode(path: bytes) -> np.ndarray:
@@ -69,7 +82,7 @@ def folder_source(files: list[str]) -> ImageSource:
                 warnings.simplefilter("ignore")
                 return decode_image(Path(name).read_bytes(), name)
         except (ImageError, OSError):
-            source.skipped.append(name)
+            source.skipped.add(name)
             return np.zeros((0, 0, 3), np.uint8)
 
     def _load(path, index):
@@ -89,9 +102,12 @@ def tfds_source(name: str, data_dir: str | None, split: str = "train") -> ImageS
 
     try:
         ds, info = tfds.load(name, split=split, data_dir=data_dir, download=False, with_info=True)
-    except Exception as err:  # tfds raises several types for a missing dataset
-        raise ValueError(f"tfds dataset {name!r} (split {split!r}) is not prepared in "
+    except Exception as err:  # tfds raises several types: missing dataset, unknown split...
+        raise ValueError(f"tfds dataset {name!r}, split {split!r}, could not be loaded from "
                          f"data_dir={data_dir!r}: {str(err).splitlines()[0]}") from None
+    if "image" not in info.features:
+        raise ValueError(f"tfds dataset {name!r} has no 'image' feature "
+                         f"(features: {', '.join(info.features)})")
     size = info.splits[split].num_examples
 
     def _image(example, index):
@@ -135,11 +151,19 @@ def training_pairs(source: ImageSource, crop: int, batch_size: int, seed: int = 
 
     Covers and secrets come from two differently shuffled passes over the same stream, and a
     pair whose cover and secret are the same image is dropped, so no image hides itself.
-    ``cache`` keeps decoded images in memory (each file is decoded once).
+    ``cache`` keeps decoded images in memory (each file is decoded once; use False for
+    datasets that do not fit in RAM).
     """
     if source.size < 2:
         raise ValueError("training needs at least two images (a cover and a different secret)")
-    images = source.dataset.cache() if cache else source.dataset
+    images = source.dataset
+    if cache:
+        # One pass decodes every file into the cache and counts the readable ones: with fewer
+        # than two, no (cover, secret) pair of different images exists and training would hang.
+        images = images.cache()
+        if int(images.reduce(0, lambda n, _: n + 1)) < 2:
+            raise ValueError("training needs at least two readable images "
+                             f"({len(source.skipped)} of {source.size} could not be decoded)")
     buffer = min(source.size, 512)
 
     def stream(offset: int) -> tf.data.Dataset:

@@ -25,10 +25,22 @@ def build_scnn(channels: int = 3, quantize: bool = True) -> StegModel:
 
 
 FAMILIES: dict[str, Callable[..., StegModel]] = {"scnn": build_scnn}
+# Spatial multiple each family's sender needs (inputs are padded to it).
+MULTIPLES: dict[str, int] = {"scnn": scnn.HNET_MULTIPLE}
+
+
+def _check_family(family: str) -> None:
+    if family not in FAMILIES:
+        raise ValueError(f"unknown model family {family!r}; choose one of {sorted(FAMILIES)}")
+
+
+def family_multiple(family: str) -> int:
+    """The spatial multiple of ``family``'s sender (32 for SCNN)."""
+    _check_family(family)
+    return MULTIPLES[family]
 
 
 def build_model(family: str, **config) -> StegModel:
     """Build an untrained StegModel of ``family`` ("scnn", ...) with ``config`` passed to its builder."""
-    if family not in FAMILIES:
-        raise ValueError(f"unknown model family {family!r}; choose one of {sorted(FAMILIES)}")
+    _check_family(family)
     return FAMILIES[family](**config)

@@ -75,6 +75,9 @@ class StegModel(keras.Model):
             beta: weight of the secret loss; ``alpha`` weighs the cover loss.
             loss: "mse", "sse", "ssim" or a callable ``(y_true, y_pred) -> scalar``.
         """
+        if kwargs.get("metrics") or kwargs.get("loss_weights"):
+            raise ValueError("StegModel logs its own metrics (PSNR, SSIM, APD of both pairs); "
+                             "metrics= and loss_weights= are not supported, use beta/alpha")
         super().compile(optimizer=optimizer, **kwargs)
         self.alpha, self.beta = float(alpha), float(beta)
         self.pixel_loss = get_pixel_loss(loss)
@@ -132,7 +135,9 @@ class StegModel(keras.Model):
         with tf.GradientTape() as tape:
             outputs = self({"cover": cover, "secret": secret}, training=True)
             loss, cover_loss, secret_loss = self._compute_losses(cover, secret, outputs)
-            scaled_loss = self.optimizer.scale_loss(loss)
+            # Under tf.distribute each replica's gradients are summed: average them instead.
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            scaled_loss = self.optimizer.scale_loss(loss / replicas)
         if self.reveal_optimizer is None:
             variables = self.trainable_variables
             self.optimizer.apply(tape.gradient(scaled_loss, variables), variables)

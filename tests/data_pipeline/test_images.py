@@ -38,6 +38,21 @@ def test_split_is_seeded_and_disjoint(photo_files):
     assert image_data.split_files(photo_files, 0.4, seed=3) == (train, val)
 
 
+@pytest.mark.parametrize("n,n_val", [(2, 0), (3, 0), (4, 2), (10, 2), (30, 3)])
+def test_validation_gets_two_images_or_none(n, n_val):
+    files = [f"img{i}.jpg" for i in range(n)]
+    train, val = image_data.split_files(files, 0.1)
+    assert len(val) == n_val and len(train) == n - n_val
+
+
+def test_fewer_than_two_readable_images_is_an_error_not_a_hang(tmp_path, photo_files):
+    shutil.copy(photo_files[0], tmp_path)
+    (tmp_path / "broken.jpg").write_text("not a jpeg")
+    src = image_data.folder_source(image_data.list_images(tmp_path))
+    with pytest.raises(ValueError, match="at least two readable images"):
+        image_data.training_pairs(src, crop=32, batch_size=2)
+
+
 def test_training_pairs_shapes_range_and_reproducible(photo_files):
     src = image_data.folder_source(photo_files)
     ds = image_data.training_pairs(src, crop=32, batch_size=3, seed=7)
@@ -129,5 +144,5 @@ def test_tfds_dataset_offline(tmp_path, photo_files):
 
 
 def test_missing_tfds_dataset_fails_fast(tmp_path):
-    with pytest.raises(ValueError, match="not prepared"):
+    with pytest.raises(ValueError, match="could not be loaded"):
         image_data.tfds_source("no_such_dataset_xyz", str(tmp_path))

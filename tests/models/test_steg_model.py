@@ -40,8 +40,16 @@ def test_two_optimizers_each_step_only_their_network(photo_batch):
     model.train_on_batch(photo_batch)
     assert any(_changed(sender_before, model.sender))
     assert not any(_changed(receiver_before, model.receiver))
-    # Each Adam holds slots for its own network only.
     assert int(model.optimizer.iterations) == 2 and int(model.reveal_optimizer.iterations) == 2
+    # Each Adam holds two slots (m, v) for every variable of its own network, none of the other.
+    def slot_shapes(opt):
+        return sorted(tuple(v.shape) for v in opt.variables if len(v.shape) > 0)
+
+    def var_shapes(net):
+        return sorted(2 * [tuple(v.shape) for v in net.trainable_variables])
+
+    assert slot_shapes(model.optimizer) == var_shapes(model.sender)
+    assert slot_shapes(model.reveal_optimizer) == var_shapes(model.receiver)
 
 
 def test_single_optimizer_steps_everything(photo_batch):
@@ -118,3 +126,9 @@ def test_mixed_bfloat16_keeps_float32_outputs(photo_batch):
     out = model(photo_batch, training=False)
     assert out["container"].dtype == "float32" and out["revealed"].dtype == "float32"
     assert np.isfinite(logs["loss"])
+
+
+def test_compile_metrics_are_refused():
+    model = build_model("scnn")
+    with pytest.raises(ValueError, match="its own metrics"):
+        model.compile(optimizer=_adam(), metrics=["mae"])
