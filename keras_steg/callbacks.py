@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -153,6 +154,21 @@ class LearningRateWarmup(keras.callbacks.Callback):
             for attr, opt in self._optimizers():
                 opt.learning_rate.assign(self._targets[attr] * fraction)
         self._step += 1
+
+
+class StopFile(keras.callbacks.Callback):
+    """End training cleanly after the current epoch when ``path`` exists (``touch RUN/STOP``),
+    so the run still writes its final, BatchNorm-recalibrated model. The file is removed."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = Path(path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.path.exists():
+            self.path.unlink()
+            self.model.stop_training = True
+            print(f"\n{self.path} found: training stops after epoch {epoch + 1}")
 
 
 class ImageSummary(keras.callbacks.Callback):

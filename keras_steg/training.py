@@ -11,7 +11,13 @@ from pathlib import Path
 import keras
 
 from keras_steg.batchnorm import recalibrate_batchnorm
-from keras_steg.callbacks import ChannelWarmup, ImageSummary, LearningRateWarmup, PlateauScheduler
+from keras_steg.callbacks import (
+    ChannelWarmup,
+    ImageSummary,
+    LearningRateWarmup,
+    PlateauScheduler,
+    StopFile,
+)
 from keras_steg.data import images as image_data
 from keras_steg.models.registry import build_model, family_multiple
 
@@ -125,6 +131,8 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
 
 def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
     model = make_model(cfg)
+    if verbose:
+        print(f"training in {out}; to end it cleanly after the current epoch: touch {out / 'STOP'}")
     monitor = "val_loss" if val_ds is not None else "loss"
     secret_monitor = "val_secret_loss" if val_ds is not None else "secret_loss"
     callbacks = [
@@ -137,6 +145,7 @@ def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
         LearningRateWarmup(cfg.warmup, {"optimizer": cfg.lr, "reveal_optimizer": cfg.reveal_lr}),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(out / "logs")),
+        StopFile(str(out / "STOP")),
     ]
     if val_ds is not None:
         callbacks.append(ImageSummary(str(out / "logs" / "images"), next(iter(val_ds))))

@@ -102,3 +102,16 @@ def test_training_restores_the_precision_policy(folder, tmp_path):
     keras.mixed_precision.set_global_policy("float32")
     train(_config(folder, tmp_path / "run", epochs=1, precision="mixed_bfloat16"), verbose=0)
     assert keras.config.dtype_policy().name == "float32"
+
+
+def test_stop_file_ends_the_run_cleanly(folder, tmp_path):
+    out = tmp_path / "run"
+
+    class _TouchStop(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                (out / "STOP").touch()
+
+    train(_config(folder, out, epochs=5), verbose=0, extra_callbacks=[_TouchStop()])
+    assert _epochs(out) == [0, 1]
+    assert (out / "final.keras").is_file() and not (out / "STOP").exists()
