@@ -10,6 +10,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_steg.metrics import residual
+
 
 class PlateauScheduler(keras.callbacks.Callback):
     """ReduceLROnPlateau for ONE optimizer of a model with several.
@@ -182,11 +184,11 @@ class ImageSummary(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         out = self.model(self.batch, training=False)
-        residual = tf.clip_by_value(10.0 * tf.abs(out["container"] - self.batch["cover"]), 0, 1)
+        amplified = residual(out["container"], self.batch["cover"])
         with self.writer.as_default(step=epoch):
             tf.summary.image("cover", self.batch["cover"], max_outputs=3)
             tf.summary.image("container", out["container"], max_outputs=3)
-            tf.summary.image("residual_x10", residual, max_outputs=3)
+            tf.summary.image("residual_x10", amplified, max_outputs=3)
             tf.summary.image("secret", self.batch["secret"], max_outputs=3)
             tf.summary.image("revealed", out["revealed"], max_outputs=3)
         self.writer.flush()

@@ -7,17 +7,12 @@ from pathlib import Path
 import numpy as np
 
 from keras_steg.evaluation import pair_scores
-from keras_steg.imageio import read_image, write_png
+from keras_steg.imageio import read_image, to_float, to_uint8, write_png
 from keras_steg.inference import from_saved_models
+from keras_steg.metrics import residual
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 OUTPUT_FILES = ("cover.png", "container.png", "secret.png", "revealed.png", "figure.png")
-
-
-def residual_x10(cover: np.ndarray, container: np.ndarray) -> np.ndarray:
-    """|container - cover| amplified 10x, RGB uint8 (H, W, 3)."""
-    diff = np.abs(container.astype(np.int16) - cover.astype(np.int16)) * 10
-    return np.clip(diff, 0, 255).astype(np.uint8)
 
 
 def save_figure(path: Path, images: dict[str, np.ndarray], scores: dict[str, float]) -> None:
@@ -58,7 +53,7 @@ def run_demo(output: str | Path, model: str | None = None, overwrite: bool = Fal
     revealed = steg.reveal(container)
     scores = pair_scores(cover, container, secret, revealed)
     images = {"cover": cover, "container": container, "secret": secret, "revealed": revealed,
-              "residual": residual_x10(cover, container)}
+              "residual": to_uint8(residual(to_float(container), to_float(cover)))}
     for name in ("cover", "container", "secret", "revealed"):
         write_png(output / f"{name}.png", images[name], overwrite=True)
     save_figure(output / "figure.png", images, scores)

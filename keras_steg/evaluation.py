@@ -27,18 +27,13 @@ def load_square(path: str, size: int | None) -> np.ndarray:
     return to_uint8(center_square(tf.constant(image), size).numpy())
 
 
-def _scores(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
-    x, y = to_float(a)[None], to_float(b)[None]
-    return {name: float(fn(x, y)[0]) for name, fn in metrics.IMAGE_METRICS.items()}
-
-
 def pair_scores(cover, container, secret, revealed) -> dict[str, float]:
-    """All metrics of one hide/reveal, from RGB uint8 images of equal size."""
-    c, s = _scores(cover, container), _scores(secret, revealed)
+    """All metrics of one hide/reveal, from RGB uint8 images of equal size, named as
+    StegModel logs them (cover_psnr, apd_secret, ...)."""
+    pairs = {"cover": (cover, container), "secret": (secret, revealed)}
     return {
-        "cover_psnr": c["psnr"], "cover_ssim": c["ssim"], "apd_cover": c["apd"],
-        "apd_eq3_cover": c["apd_eq3"], "secret_psnr": s["psnr"], "secret_ssim": s["ssim"],
-        "apd_secret": s["apd"], "apd_eq3_secret": s["apd_eq3"],
+        metrics.metric_name(pair, suffix): float(fn(to_float(a)[None], to_float(b)[None])[0])
+        for pair, (a, b) in pairs.items() for suffix, fn in metrics.IMAGE_METRICS.items()
     }
 
 

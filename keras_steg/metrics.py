@@ -54,3 +54,15 @@ def apd_eq3(a, b) -> tf.Tensor:
 
 # Metric name suffix -> function, in the order StegModel logs them.
 IMAGE_METRICS = {"psnr": psnr, "ssim": ssim, "apd": apd, "apd_eq3": apd_eq3}
+
+
+def metric_name(pair: str, suffix: str) -> str:
+    """The logged name of metric ``suffix`` on ``pair`` ("cover" or "secret"): cover_psnr,
+    cover_ssim, apd_cover, apd_eq3_cover (DESIGN.md's names)."""
+    return f"{pair}_{suffix}" if suffix in ("psnr", "ssim") else f"{suffix}_{pair}"
+
+
+def residual(a, b, gain: float = 10.0):
+    """|a - b| amplified by ``gain`` and clipped to [0, 1], for display; float arrays or
+    tensors in [0, 1] of any equal shape."""
+    return tf.clip_by_value(gain * tf.abs(tf.cast(a, tf.float32) - tf.cast(b, tf.float32)), 0.0, 1.0)

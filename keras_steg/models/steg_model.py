@@ -47,8 +47,8 @@ class StegModel(keras.Model):
         self._trackers = {
             name: keras.metrics.Mean(name=name)
             for name in ["loss", "cover_loss", "secret_loss"]
-            + [f"{part}_{m}" for m in ("psnr", "ssim") for part in ("cover", "secret")]
-            + [f"{m}_{part}" for m in ("apd", "apd_eq3") for part in ("cover", "secret")]
+            + [image_metrics.metric_name(pair, suffix)
+               for suffix in image_metrics.IMAGE_METRICS for pair in ("cover", "secret")]
         }
         # The sender and receiver are built functional models, so this model is built too
         # (BackupAndRestore and weight loading need a built model before fit).
@@ -174,10 +174,9 @@ class StegModel(keras.Model):
         t["cover_loss"].update_state(cover_loss)
         t["secret_loss"].update_state(secret_loss)
         pairs = {"cover": (cover, outputs["container"]), "secret": (secret, outputs["revealed"])}
-        for part, (a, b) in pairs.items():
+        for pair, (a, b) in pairs.items():
             for suffix, fn in image_metrics.IMAGE_METRICS.items():
-                key = f"{part}_{suffix}" if suffix in ("psnr", "ssim") else f"{suffix}_{part}"
-                t[key].update_state(fn(a, b))
+                t[image_metrics.metric_name(pair, suffix)].update_state(fn(a, b))
         return {name: m.result() for name, m in t.items()}
 
     # === Config ===
