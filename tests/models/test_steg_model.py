@@ -132,3 +132,16 @@ def test_compile_metrics_are_refused():
     model = build_model("scnn")
     with pytest.raises(ValueError, match="its own metrics"):
         model.compile(optimizer=_adam(), metrics=["mae"])
+
+
+def test_mixed_float16_scales_both_losses_and_steps_both_networks(photo_batch):
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = build_model("scnn")
+    model.compile(optimizer=_adam(), reveal_optimizer=_adam())
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert isinstance(model.reveal_optimizer, keras.optimizers.LossScaleOptimizer)
+    sender_before, receiver_before = _snapshot(model.sender), _snapshot(model.receiver)
+    for _ in range(3):
+        logs = model.train_on_batch(photo_batch, return_dict=True)
+    assert np.isfinite(logs["loss"])
+    assert any(_changed(sender_before, model.sender)) and any(_changed(receiver_before, model.receiver))
