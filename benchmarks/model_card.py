@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--val-fraction", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--note", default="", help="a remark added under the training table")
     args = parser.parse_args()
 
     model_dir = Path(args.model)
@@ -147,13 +148,14 @@ def main() -> None:
         "|---|---:|---:|---|---:|---|---:|",
         *[_stage_row(run) for run in runs],
         "",
+        *([args.note, ""] if args.note else []),
         "![learning curve](learning_curve.png)",
         "",
         "Reproduce the numbers above:",
         "",
         "```",
         f"python benchmarks/model_card.py --data ../shared/data/images --model saved_models/{args.name} "
-        + " ".join(f"--run {r}" for r in args.run),
+        + " ".join(f"--run {r}" for r in args.run) + (' --note "..."' if args.note else ""),
         "```",
         "",
     ]
