@@ -59,3 +59,28 @@ def exported_scnn(tmp_path_factory):
     model.compile(optimizer=keras.optimizers.Adam(1e-3), reveal_optimizer=keras.optimizers.Adam(1e-3))
     model.train_on_batch({k: rng.random((2, 32, 32, 3), dtype=np.float32) for k in ("cover", "secret")})
     return export_model(model, tmp_path_factory.mktemp("models") / "tiny", keras_file=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_tfds(tmp_path_factory, photo_files):
+    """(name, data_dir) of a real tfds dataset of the test photos, prepared offline."""
+    import tensorflow_datasets as tfds
+
+    class TinyPhotos(tfds.core.GeneratorBasedBuilder):
+        VERSION = tfds.core.Version("1.0.0")
+
+        def _info(self):
+            return tfds.core.DatasetInfo(builder=self, features=tfds.features.FeaturesDict(
+                {"image": tfds.features.Image(shape=(None, None, 3))}))
+
+        def _split_generators(self, dl_manager):
+            return {"train": self._generate_examples(photo_files[:3]),
+                    "validation": self._generate_examples(photo_files[3:])}
+
+        def _generate_examples(self, files):
+            for i, f in enumerate(files):
+                yield i, {"image": f}
+
+    data_dir = tmp_path_factory.mktemp("tfds")
+    TinyPhotos(data_dir=str(data_dir)).download_and_prepare()
+    return "tiny_photos", str(data_dir)

@@ -115,3 +115,12 @@ def test_stop_file_ends_the_run_cleanly(folder, tmp_path):
     train(_config(folder, out, epochs=5), verbose=0, extra_callbacks=[_TouchStop()])
     assert _epochs(out) == [0, 1]
     assert (out / "final.keras").is_file() and not (out / "STOP").exists()
+
+
+def test_tfds_training_with_a_validation_split(tiny_tfds, tmp_path):
+    name, data_dir = tiny_tfds
+    cfg = TrainConfig(data=name, data_dir=data_dir, val_data="validation", out=str(tmp_path / "run"),
+                      crop=32, val_size=32, batch=2, epochs=1, steps_per_epoch=2,
+                      precision="float32", scale_to=None, bn_batches=1)
+    history = train(cfg, verbose=0)
+    assert "val_secret_psnr" in history.history

@@ -109,36 +109,10 @@ def test_evaluation_pairs_are_deterministic_centre_squares(photo_files):
     np.testing.assert_array_equal(secrets, np.roll(covers, -1, axis=0))
 
 
-class _TinyPhotos:
-    """Builds a real tfds dataset from the test photos, prepared offline in a temp data_dir."""
-
-    @staticmethod
-    def prepare(data_dir, files):
-        import tensorflow_datasets as tfds
-
-        class TinyPhotos(tfds.core.GeneratorBasedBuilder):
-            VERSION = tfds.core.Version("1.0.0")
-
-            def _info(self):
-                return tfds.core.DatasetInfo(
-                    builder=self, features=tfds.features.FeaturesDict(
-                        {"image": tfds.features.Image(shape=(None, None, 3))}))
-
-            def _split_generators(self, dl_manager):
-                return {"train": self._generate_examples()}
-
-            def _generate_examples(self):
-                for i, f in enumerate(files):
-                    yield i, {"image": f}
-
-        TinyPhotos(data_dir=str(data_dir)).download_and_prepare()
-        return "tiny_photos"
-
-
-def test_tfds_dataset_offline(tmp_path, photo_files):
-    name = _TinyPhotos.prepare(tmp_path, photo_files)
-    src = image_data.tfds_source(name, str(tmp_path))
-    assert src.size == len(photo_files)
+def test_tfds_dataset_offline(tiny_tfds, photo_files):
+    name, data_dir = tiny_tfds
+    src = image_data.tfds_source(name, data_dir)
+    assert src.size == 3  # the train split holds the first three photos
     batch = next(iter(image_data.training_pairs(src, crop=32, batch_size=2, seed=0)))
     assert batch["cover"].shape == (2, 32, 32, 3)
 
