@@ -8,7 +8,7 @@ Importing the package registers its Keras classes, so ``keras.saving.load_model`
 import os
 import sys
 
-if os.path.basename(sys.argv[0]) == "keras-steg":
+if os.path.basename((sys.argv[:1] or [""])[0]) == "keras-steg":
     # The command line quiets TensorFlow's C++ logging (start-up notes, harmless grappler
     # messages) before TensorFlow is imported; Python exceptions still reach the user.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -137,7 +137,6 @@ class LearningRateWarmup(keras.callbacks.Callback):
         self.steps = int(steps)
         self._given = dict(targets or {})
         self._targets: dict[str, float] = {}
-        self._step = 0
 
     def _optimizers(self):
         for attr in self.ATTRIBUTES:
@@ -146,16 +145,14 @@ class LearningRateWarmup(keras.callbacks.Callback):
                 yield attr, opt
 
     def on_train_begin(self, logs=None):
-        self._step = int(np.array(self.model.optimizer.iterations))
         self._targets = {a: self._given.get(a, float(np.array(o.learning_rate)))
                          for a, o in self._optimizers()}
 
     def on_train_batch_begin(self, batch, logs=None):
-        if self._step < self.steps:
-            fraction = (self._step + 1) / self.steps
+        step = int(np.array(self.model.optimizer.iterations))  # optimizer steps, not calls
+        if step < self.steps:
             for attr, opt in self._optimizers():
-                opt.learning_rate.assign(self._targets[attr] * fraction)
-        self._step += 1
+                opt.learning_rate.assign(self._targets[attr] * (step + 1) / self.steps)
 
 
 class StopFile(keras.callbacks.Callback):
@@ -165,6 +162,9 @@ class StopFile(keras.callbacks.Callback):
     def __init__(self, path: str):
         super().__init__()
         self.path = Path(path)
+
+    def on_train_begin(self, logs=None):
+        self.path.unlink(missing_ok=True)  # a STOP left from an earlier run must not end this one
 
     def on_epoch_end(self, epoch, logs=None):
         if self.path.exists():

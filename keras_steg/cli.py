@@ -210,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
             warnings.filterwarnings("always", category=UserWarning, module="keras_steg")
             warnings.showwarning = lambda msg, *a, **k: print(f"note: {msg}", file=sys.stderr)
             args.func(args)
-    except (BadInput, ImageError, ValueError, OSError, tf.errors.OpError) as err:
+    except (BadInput, ImageError, ValueError, FileNotFoundError, FileExistsError, PermissionError,
+            IsADirectoryError, NotADirectoryError, tf.errors.NotFoundError,
+            tf.errors.InvalidArgumentError) as err:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         print(f"keras-steg {args.verb}: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT

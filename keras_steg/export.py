@@ -108,6 +108,9 @@ def export_model(model, out: str | Path, keras_file: bool = True, extra: dict | 
         **(extra or {}),
     }
     (out / METADATA).write_text(json.dumps(metadata, indent=2) + "\n")
+    from keras_steg.inference import clear_model_cache
+
+    clear_model_cache()  # a folder exported again in this process must not serve the old model
     return out
 
 

@@ -126,6 +126,11 @@ def _load_folder(folder: Path) -> Steganographer:
                           meta.get("receiver_multiple", 1))
 
 
+def clear_model_cache() -> None:
+    """Forget the loaded models, so folders are read again from disk."""
+    _load_folder.cache_clear()
+
+
 def from_keras(model) -> Steganographer:
     """Wrap an in-memory StegModel (e.g. during training) as a Steganographer."""
     return Steganographer(

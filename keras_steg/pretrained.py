@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import site
 import sys
+import sysconfig
 from pathlib import Path
 
 DEFAULT_MODEL = "scnn"
@@ -11,12 +13,16 @@ DEFAULT_MODEL = "scnn"
 
 def models_roots() -> list[Path]:
     """Folders searched for shipped models, in order: ``$KERAS_STEG_MODELS``, the checkout's
-    ``saved_models/`` (editable install), ``<prefix>/share/keras_steg/saved_models`` (wheel)."""
+    ``saved_models/`` (editable install), then ``share/keras_steg/saved_models`` under the
+    data paths a wheel install may use (environment prefix, user base)."""
     roots = []
     if os.environ.get("KERAS_STEG_MODELS"):
         roots.append(Path(os.environ["KERAS_STEG_MODELS"]))
     roots.append(Path(__file__).resolve().parent.parent / "saved_models")
-    roots.append(Path(sys.prefix) / "share" / "keras_steg" / "saved_models")
+    for data in (sysconfig.get_path("data"), sys.prefix, site.getuserbase()):
+        root = Path(data) / "share" / "keras_steg" / "saved_models"
+        if root not in roots:
+            roots.append(root)
     return roots
 
 

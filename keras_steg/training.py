@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -69,6 +70,10 @@ def make_datasets(cfg: TrainConfig):
     if cfg.data_dir is not None:
         train_src = image_data.tfds_source(cfg.data, cfg.data_dir, cfg.tfds_split)
         val_src = image_data.tfds_source(cfg.data, cfg.data_dir, cfg.val_data) if cfg.val_data else None
+        if val_src is None:
+            warnings.warn("no validation for a tfds dataset unless --val-data names a split; "
+                          "best.keras and the schedulers follow the training loss",
+                          UserWarning, stacklevel=2)
     else:
         files = image_data.list_images(cfg.data)
         if cfg.val_data:
@@ -81,7 +86,12 @@ def make_datasets(cfg: TrainConfig):
         train_src = image_data.folder_source(files, cfg.seed)
         val_src = image_data.folder_source(val_files, cfg.seed) if val_files else None
     train = image_data.training_pairs(train_src, cfg.crop, cfg.batch, cfg.seed, cfg.scale_to)
-    val = image_data.evaluation_pairs(val_src, cfg.val_size, cfg.batch) if val_src else None
+    val = None
+    if val_src is not None:
+        try:
+            val = image_data.evaluation_pairs(val_src, cfg.val_size, cfg.batch)
+        except ValueError as err:  # fewer than two readable validation images
+            warnings.warn(f"no validation: {err}", UserWarning, stacklevel=2)
     return train, val, [s for s in (train_src, val_src) if s is not None]
 
 
@@ -98,6 +108,11 @@ def make_model(cfg: TrainConfig) -> keras.Model:
         beta=cfg.beta, loss=cfg.loss,
     )
     return model
+
+
+# Files a run writes in its folder (besides backup/ and logs/).
+RUN_FILES = ("history.csv", "train_summary.json", "train_config.json", "last.keras", "best.keras",
+             "final.keras", "STOP")
 
 
 def finished_run(out: Path) -> bool:
@@ -119,8 +134,10 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
     train_ds, val_ds, sources = make_datasets(cfg)  # bad data fails here, before any file is written
     out.mkdir(parents=True, exist_ok=True)
     if overwrite:
-        for stale in ("history.csv", "train_summary.json"):
+        for stale in RUN_FILES:
             (out / stale).unlink(missing_ok=True)
+        for stale in ("backup", "logs"):
+            shutil.rmtree(out / stale, ignore_errors=True)
     (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
     previous_policy = keras.config.dtype_policy()
     try:
@@ -136,11 +153,15 @@ def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
     monitor = "val_loss" if val_ds is not None else "loss"
     secret_monitor = "val_secret_loss" if val_ds is not None else "secret_loss"
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(out / "backup")),
-        keras.callbacks.ModelCheckpoint(str(out / "last.keras")),
-        keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor=monitor, save_best_only=True),
+        # Schedulers first: a learning-rate change made at an epoch end is then in that
+        # epoch's backup and checkpoints.
         PlateauScheduler("optimizer", monitor, factor=0.2, patience=5, verbose=verbose),
         PlateauScheduler("reveal_optimizer", secret_monitor, factor=0.2, patience=8, verbose=verbose),
+        # The backup is kept until the run's summary is written (a kill during the final
+        # BatchNorm pass must not restart training from zero).
+        keras.callbacks.BackupAndRestore(str(out / "backup"), delete_checkpoint=False),
+        keras.callbacks.ModelCheckpoint(str(out / "last.keras")),
+        keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor=monitor, save_best_only=True),
         ChannelWarmup(cfg.quantize_after),
         LearningRateWarmup(cfg.warmup, {"optimizer": cfg.lr, "reveal_optimizer": cfg.reveal_lr}),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
@@ -170,4 +191,5 @@ def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
         print(f"skipped {len(skipped)} unreadable file(s): " + ", ".join(skipped[:5]))
     summary["skipped_files"] = skipped
     (out / "train_summary.json").write_text(json.dumps(summary, indent=2))
+    shutil.rmtree(out / "backup", ignore_errors=True)
     return history

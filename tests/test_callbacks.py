@@ -85,8 +85,10 @@ def test_learning_rate_warmup_ramps_both_optimizers_then_stops(model):
     cb.on_train_begin()
     seen = []
     for batch in range(6):
+        model.optimizer.iterations.assign(batch)  # one optimizer step per batch
         cb.on_train_batch_begin(batch)
         seen.append(_rates(model))
+    model.optimizer.iterations.assign(0)
     assert seen[0] == pytest.approx((2.5e-4, 5e-4))
     assert seen[3] == pytest.approx((1e-3, 2e-3))
     assert seen[5] == pytest.approx((1e-3, 2e-3))
@@ -103,6 +105,7 @@ def test_warmup_resumed_midway_uses_the_given_targets(model):
     cb.on_train_begin()
     cb.on_train_batch_begin(0)
     assert _rates(model) == pytest.approx((7.5e-4, 7.5e-4))
+    model.optimizer.iterations.assign(3)
     cb.on_train_batch_begin(1)
     assert _rates(model) == pytest.approx((1e-3, 1e-3))
     model.optimizer.iterations.assign(0)

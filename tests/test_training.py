@@ -90,6 +90,17 @@ def test_finished_run_is_not_overwritten_without_asking(folder, tmp_path):
     assert (out / "final.keras").read_bytes() == before
     train(_config(folder, out, epochs=1), verbose=0, overwrite=True)
     assert _epochs(out) == [0]
+    assert (out / "final.keras").read_bytes() != before
+
+
+def test_overwrite_after_a_killed_run_starts_afresh(folder, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(_config(folder, out, epochs=3), verbose=0, extra_callbacks=[_Crash(epoch=1)])
+    (out / "STOP").touch()  # also a stale STOP file must not end the new run
+    train(_config(folder, out, epochs=2), verbose=0, overwrite=True)
+    assert _epochs(out) == [0, 1]
+    assert not (out / "backup").exists()
 
 
 @pytest.mark.parametrize("field", ["crop", "val_size"])
