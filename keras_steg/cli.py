@@ -9,7 +9,6 @@ import warnings
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
-SAMPLES = Path(__file__).resolve().parent / "samples"
 
 
 class BadInput(Exception):

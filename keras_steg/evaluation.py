@@ -7,6 +7,7 @@ import csv
 import warnings
 from pathlib import Path
 
+import cv2
 import numpy as np
 import tensorflow as tf
 
@@ -56,7 +57,6 @@ def evaluate_files(steg, files: list[str], size: int | None = 256, progress=None
         j = (i + 1) % len(files)
         cover, secret = images[i], images[j]
         if secret.shape != cover.shape:
-            import cv2
             secret = cv2.resize(secret, cover.shape[1::-1], interpolation=cv2.INTER_AREA)
         container = steg.hide(cover, secret)  # uint8: the PNG round trip
         revealed = steg.reveal(container)

@@ -36,7 +36,10 @@ def _float32_config(config):
 
 def float32_copy(model: keras.Model) -> keras.Model:
     """A float32 copy of a functional model (same weights), whatever policy it was built under:
-    exported models run in plain float32 on any CPU or GPU."""
+    exported models run in plain float32 on any CPU or GPU. A model already computing in
+    float32 everywhere is returned as it is."""
+    if all(layer.dtype_policy.compute_dtype == "float32" for layer in model.layers):
+        return model
     copy = model.__class__.from_config(_float32_config(model.get_config()))
     copy.set_weights(model.get_weights())
     return copy
@@ -79,8 +82,7 @@ def export_receiver(receiver: keras.Model, path: str | Path) -> None:
                        [_image_spec(receiver.input.shape[-1], "container")], path)
 
 
-def export_model(model, out: str | Path, keras_file: bool = True, extra: dict | None = None,
-                 overwrite: bool = False) -> Path:
+def export_model(model, out: str | Path, keras_file: bool = True, overwrite: bool = False) -> Path:
     """Write ``out/sender``, ``out/receiver``, ``out/metadata.json`` and (optionally)
     ``out/model.keras``; refuses a non-empty ``out`` unless ``overwrite``. The family recorded
     in the metadata is the model's name ("scnn" for ``build_model("scnn")``)."""
@@ -90,22 +92,22 @@ def export_model(model, out: str | Path, keras_file: bool = True, extra: dict | 
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise ValueError(f"{out}: already exists and is not empty (use --overwrite to replace it)")
     out.mkdir(parents=True, exist_ok=True)
-    export_sender(model.sender, out / "sender")
-    export_receiver(model.receiver, out / "receiver")
+    # One float32 copy of each network serves the SavedModels and the .keras file.
+    sender, receiver = float32_copy(model.sender), float32_copy(model.receiver)
+    export_sender(sender, out / "sender")
+    export_receiver(receiver, out / "receiver")
     if keras_file:
-        # Weights only (no optimizer slots, which would triple the file), in float32.
+        # Weights only (no optimizer slots, which would triple the file).
         from keras_steg.models.steg_model import StegModel
 
-        copy = StegModel(float32_copy(model.sender), float32_copy(model.receiver),
-                         channel=model.channel, multiple=model.multiple, name=model.name)
-        copy.save(out / "model.keras")
+        StegModel(sender, receiver, channel=model.channel, multiple=model.multiple,
+                  name=model.name).save(out / "model.keras")
     metadata = {
         "family": model.name,
         "cover_channels": int(model.sender.output.shape[-1]),
         "secret_channels": int(model.receiver.output.shape[-1]),
         "sender_multiple": int(model.multiple),
         "receiver_multiple": 1,
-        **(extra or {}),
     }
     (out / METADATA).write_text(json.dumps(metadata, indent=2) + "\n")
     from keras_steg.inference import clear_model_cache

@@ -74,9 +74,7 @@ def test_no_image_hides_itself(tmp_path):
         assert not np.any(cover == secret)
 
 
-def test_small_images_are_resized_up_large_ones_cropped(tmp_path, photos):
-    small = tmp_path / "small.png"
-    cv2.imwrite(str(small), cv2.cvtColor(photos[0][:20, :30], cv2.COLOR_RGB2BGR))
+def test_small_images_are_resized_up_large_ones_cropped(photos):
     patch = image_data.random_crop(tf.constant(photos[0][:20, :30]), 64, tf.constant([1, 2]))
     assert patch.shape == (64, 64, 3)
     # A large image at native scale: the patch is an exact crop (no resampling).
