@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_steg.metrics import residual
+from keras_steg.models.recipe import Recipe
 
 
 class PlateauScheduler(keras.callbacks.Callback):
@@ -28,11 +30,15 @@ class PlateauScheduler(keras.callbacks.Callback):
         min_lr: the rate never goes below this.
         min_delta: improvement smaller than this does not count.
         mode: "min" or "max".
+        state_file: optional JSON file keeping the best value and the epochs waited, read when
+            training begins and written at every epoch end, so a resumed run (BackupAndRestore)
+            carries on counting instead of starting afresh.
     """
 
     def __init__(self, optimizer: str = "optimizer", monitor: str = "val_loss",
                  factor: float = 0.2, patience: int = 5, min_lr: float = 0.0,
-                 min_delta: float = 0.0, mode: str = "min", verbose: int = 0):
+                 min_delta: float = 0.0, mode: str = "min", verbose: int = 0,
+                 state_file: str | None = None):
         super().__init__()
         if not 0 < factor < 1:
             raise ValueError(f"factor must be in (0, 1), got {factor}")
@@ -44,6 +50,16 @@ class PlateauScheduler(keras.callbacks.Callback):
         self.best = math.inf if mode == "min" else -math.inf
         self.wait = 0
         self._warned = False
+        self.state_file = Path(state_file) if state_file else None
+
+    def on_train_begin(self, logs=None):
+        if self.state_file is not None and self.state_file.exists():
+            state = json.loads(self.state_file.read_text())
+            self.best, self.wait = float(state["best"]), int(state["wait"])
+
+    def _save_state(self):
+        if self.state_file is not None:
+            self.state_file.write_text(json.dumps({"best": self.best, "wait": self.wait}))
 
     def _optimizer(self):
         opt = getattr(self.model, self.optimizer_attr, None)
@@ -70,8 +86,12 @@ class PlateauScheduler(keras.callbacks.Callback):
         value = float(logs[self.monitor])
         if self._improved(value):
             self.best, self.wait = value, 0
-            return
-        self.wait += 1
+        else:
+            self.wait += 1
+            self._reduce_if_waited(opt, epoch)
+        self._save_state()
+
+    def _reduce_if_waited(self, opt, epoch: int):
         if self.wait >= self.patience:
             old = float(np.array(opt.learning_rate))
             new = max(old * self.factor, self.min_lr)
@@ -82,13 +102,27 @@ class PlateauScheduler(keras.callbacks.Callback):
             self.wait = 0
 
 
+def plateau_schedulers(recipe: Recipe, validation: bool = True, state_dir: str | Path | None = None,
+                       verbose: int = 1) -> list[PlateauScheduler]:
+    """The plateau schedulers of a family's ``recipe`` (``build_model(...)``'s family module
+    ``RECIPE``), watching ``val_*`` values when ``validation``; with ``state_dir`` each keeps
+    its state in ``state_dir/plateau_<optimizer>.json`` for resumed runs."""
+    prefix = "val_" if validation else ""
+    return [
+        PlateauScheduler(spec.optimizer, prefix + spec.monitor, factor=spec.factor,
+                         patience=spec.patience, min_lr=spec.min_lr, verbose=verbose,
+                         state_file=str(Path(state_dir) / f"plateau_{spec.optimizer}.json")
+                         if state_dir is not None else None)
+        for spec in recipe.schedulers
+    ]
+
+
 def scnn_schedulers(verbose: int = 1) -> list[PlateauScheduler]:
     """The SCNN/DDH pair: H-net on val loss (patience 5), R-net on val secret loss (patience 8),
     both factor 0.2."""
-    return [
-        PlateauScheduler("optimizer", "val_loss", factor=0.2, patience=5, verbose=verbose),
-        PlateauScheduler("reveal_optimizer", "val_secret_loss", factor=0.2, patience=8, verbose=verbose),
-    ]
+    from keras_steg.models.scnn import RECIPE
+
+    return plateau_schedulers(RECIPE, verbose=verbose)
 
 
 class ChannelWarmup(keras.callbacks.Callback):

@@ -32,12 +32,29 @@ def _progress(done: int, total: int) -> None:
         print(file=sys.stderr)
 
 
+def _model_config(pairs: list[str]) -> dict:
+    """["width=0.25", "quantize=false"] -> {"width": 0.25, "quantize": False}."""
+    import json
+
+    config = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise BadInput(f"--model-config {pair!r}: expected KEY=VALUE, e.g. width=0.25")
+        try:
+            config[key] = json.loads(value.lower() if value.lower() in ("true", "false") else value)
+        except json.JSONDecodeError:
+            config[key] = value
+    return config
+
+
 # === Verbs ===
 def cmd_train(args) -> None:
     from keras_steg.training import TrainConfig, train
 
     cfg = TrainConfig(
-        data=args.data, out=args.out, model=args.model, data_dir=args.data_dir,
+        data=args.data, out=args.out, model=args.model, model_config=_model_config(args.model_config),
+        data_dir=args.data_dir,
         tfds_split=args.split, val_data=args.val_data, val_fraction=args.val_fraction,
         crop=args.size, val_size=args.val_size, scale_to=args.scale_to or None,
         batch=args.batch, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
@@ -134,17 +151,24 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: hold out --val-fraction of a folder)")
     p.add_argument("--val-fraction", type=float, default=0.1)
     p.add_argument("--out", required=True, help="folder for checkpoints and logs (a killed run resumes)")
-    p.add_argument("--model", default="scnn", help="model family (default: scnn)")
-    p.add_argument("--size", type=int, default=64, help="training crop, multiple of 32 (default: 64)")
+    p.add_argument("--model", default="scnn", choices=["scnn", "baluja", "exypno"],
+                   help="model family (default: scnn)")
+    p.add_argument("--model-config", action="append", default=[], metavar="KEY=VALUE",
+                   help="argument of the family's builder, repeatable: width=0.25 (exypno), "
+                   "filters=16 (baluja), noise_stddev=0.02, quantize=false")
+    p.add_argument("--size", type=int, default=64,
+                   help="training crop, a multiple of the family's (scnn: 32) (default: 64)")
     p.add_argument("--val-size", type=int, default=256, help="validation image size (default: 256)")
     p.add_argument("--scale-to", type=int, default=256,
                    help="crops at random scales down to this short side (0: native scale only)")
     p.add_argument("--batch", type=int, default=8, help="cover/secret pairs per step (default: 8)")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--steps-per-epoch", type=int, default=500)
-    p.add_argument("--lr", type=float, default=1e-3, help="hiding network learning rate")
-    p.add_argument("--reveal-lr", type=float, default=1e-3, help="reveal network learning rate")
-    p.add_argument("--beta", type=float, default=0.75, help="weight of the secret loss")
+    p.add_argument("--lr", type=float, help="learning rate of the (hiding network's) Adam "
+                   "(default: the family's: scnn, baluja 1e-3, exypno 1e-5)")
+    p.add_argument("--reveal-lr", type=float,
+                   help="reveal network learning rate, two-optimizer families only (scnn: 1e-3)")
+    p.add_argument("--beta", type=float, help="weight of the secret loss (default: 0.75)")
     p.add_argument("--loss", default="mse", choices=["mse", "sse", "ssim"])
     p.add_argument("--quantize-after", type=int, default=0,
                    help="steps before 8-bit container quantization switches on (default: 0)")

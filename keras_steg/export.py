@@ -101,9 +101,10 @@ def export_model(model, out: str | Path, keras_file: bool = True, overwrite: boo
         from keras_steg.models.steg_model import StegModel
 
         StegModel(sender, receiver, channel=model.channel, multiple=model.multiple,
-                  name=model.name).save(out / "model.keras")
+                  family_config=model.family_config, name=model.name).save(out / "model.keras")
     metadata = {
         "family": model.name,
+        "config": model.family_config,
         "cover_channels": int(model.sender.output.shape[-1]),
         "secret_channels": int(model.receiver.output.shape[-1]),
         "sender_multiple": int(model.multiple),

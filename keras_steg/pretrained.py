@@ -65,6 +65,7 @@ def load_pretrained(name: str = DEFAULT_MODEL):
     from keras_steg.models.registry import build_model
 
     folder = resolve_model_dir(name)
-    model = build_model(read_metadata(folder).get("family", "scnn"))
+    metadata = read_metadata(folder)
+    model = build_model(metadata.get("family", "scnn"), **metadata.get("config", {}))
     load_weights_into(model, folder)
     return model

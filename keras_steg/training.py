@@ -6,7 +6,7 @@ import json
 import shutil
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import keras
@@ -16,11 +16,11 @@ from keras_steg.callbacks import (
     ChannelWarmup,
     ImageSummary,
     LearningRateWarmup,
-    PlateauScheduler,
     StopFile,
+    plateau_schedulers,
 )
 from keras_steg.data import images as image_data
-from keras_steg.models.registry import build_model, family_multiple
+from keras_steg.models.registry import build_model, family_multiple, get_family
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
@@ -32,6 +32,7 @@ class TrainConfig:
     data: str
     out: str
     model: str = "scnn"
+    model_config: dict = field(default_factory=dict)  # family arguments, e.g. {"width": 0.25}
     data_dir: str | None = None      # tfds data_dir; ``data`` is then a tfds name
     tfds_split: str = "train"
     val_data: str | None = None      # validation folder (tfds: a split name); else val_fraction
@@ -42,10 +43,12 @@ class TrainConfig:
     batch: int = 8
     epochs: int = 10
     steps_per_epoch: int = 500
-    lr: float = 1e-3
-    reveal_lr: float = 1e-3
-    beta_1: float = 0.5
-    beta: float = 0.75
+    # None: the family's recipe (SCNN: two Adams at 1e-3, beta_1 0.5; Baluja: one Adam at 1e-3;
+    # ExypnoSteganos: one Adam at 1e-5). reveal_lr only exists for two-optimizer families.
+    lr: float | None = None
+    reveal_lr: float | None = None
+    beta_1: float | None = None
+    beta: float | None = None
     loss: str = "mse"
     quantize_after: int = 0          # steps before the 8-bit channel switches on
     warmup: int = 0                  # steps of linear learning-rate warm-up
@@ -55,6 +58,13 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self):
+        recipe = get_family(self.model).recipe
+        if self.reveal_lr is not None and recipe.reveal_lr is None:
+            raise ValueError(f"{self.model!r} trains with one optimizer: a reveal learning rate "
+                             "applies only to two-optimizer families (scnn)")
+        for name in ("lr", "reveal_lr", "beta_1", "beta"):
+            if getattr(self, name) is None:
+                setattr(self, name, getattr(recipe, name))
         multiple = family_multiple(self.model)
         for name in ("crop", "val_size"):
             value = getattr(self, name)
@@ -98,21 +108,24 @@ def make_datasets(cfg: TrainConfig):
 def make_model(cfg: TrainConfig) -> keras.Model:
     """Build (or load with ``init``) the model and compile it with the family's optimizers."""
     keras.mixed_precision.set_global_policy(cfg.precision)
-    model = build_model(cfg.model)
+    model = build_model(cfg.model, **cfg.model_config)
     if cfg.init:
         from keras_steg.export import load_weights_into
         load_weights_into(model, cfg.init)
+    reveal_optimizer = None
+    if cfg.reveal_lr is not None:
+        reveal_optimizer = keras.optimizers.Adam(cfg.reveal_lr, beta_1=cfg.beta_1)
     model.compile(
         optimizer=keras.optimizers.Adam(cfg.lr, beta_1=cfg.beta_1),
-        reveal_optimizer=keras.optimizers.Adam(cfg.reveal_lr, beta_1=cfg.beta_1),
-        beta=cfg.beta, loss=cfg.loss,
+        reveal_optimizer=reveal_optimizer,
+        alpha=get_family(cfg.model).recipe.alpha, beta=cfg.beta, loss=cfg.loss,
     )
     return model
 
 
 # Files a run writes in its folder (besides backup/ and logs/).
 RUN_FILES = ("history.csv", "train_summary.json", "train_config.json", "last.keras", "best.keras",
-             "final.keras", "STOP")
+             "final.keras", "STOP", "plateau_optimizer.json", "plateau_reveal_optimizer.json")
 
 
 def finished_run(out: Path) -> bool:
@@ -151,19 +164,18 @@ def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
     if verbose:
         print(f"training in {out}; to end it cleanly after the current epoch: touch {out / 'STOP'}")
     monitor = "val_loss" if val_ds is not None else "loss"
-    secret_monitor = "val_secret_loss" if val_ds is not None else "secret_loss"
+    targets = {"optimizer": cfg.lr, "reveal_optimizer": cfg.reveal_lr}
     callbacks = [
         # Schedulers first: a learning-rate change made at an epoch end is then in that
         # epoch's backup and checkpoints.
-        PlateauScheduler("optimizer", monitor, factor=0.2, patience=5, verbose=verbose),
-        PlateauScheduler("reveal_optimizer", secret_monitor, factor=0.2, patience=8, verbose=verbose),
+        *plateau_schedulers(get_family(cfg.model).recipe, val_ds is not None, out, verbose),
         # The backup is kept until the run's summary is written (a kill during the final
         # BatchNorm pass must not restart training from zero).
         keras.callbacks.BackupAndRestore(str(out / "backup"), delete_checkpoint=False),
         keras.callbacks.ModelCheckpoint(str(out / "last.keras")),
         keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor=monitor, save_best_only=True),
         ChannelWarmup(cfg.quantize_after),
-        LearningRateWarmup(cfg.warmup, {"optimizer": cfg.lr, "reveal_optimizer": cfg.reveal_lr}),
+        LearningRateWarmup(cfg.warmup, {k: v for k, v in targets.items() if v is not None}),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(out / "logs")),
         StopFile(str(out / "STOP")),

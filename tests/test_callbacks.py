@@ -115,3 +115,30 @@ def test_scheduler_warns_when_its_value_is_not_logged(model):
     cb = PlateauScheduler("optimizer", "val_typo_loss")
     with pytest.warns(UserWarning, match="val_typo_loss"):
         _run([cb], model, [{"val_loss": 1.0}])
+
+
+def test_scheduler_state_survives_a_resume(model, tmp_path):
+    """A resumed run keeps counting epochs without improvement instead of starting afresh."""
+    model.optimizer.learning_rate.assign(1e-3)
+    state = tmp_path / "plateau_optimizer.json"
+    first = PlateauScheduler("optimizer", "val_loss", patience=3, state_file=str(state))
+    first.set_model(model)
+    first.on_train_begin()
+    _run([first], model, [{"val_loss": 1.0}, {"val_loss": 2.0}, {"val_loss": 2.0}])
+    resumed = PlateauScheduler("optimizer", "val_loss", patience=3, state_file=str(state))
+    resumed.set_model(model)
+    resumed.on_train_begin()
+    assert (resumed.best, resumed.wait) == (1.0, 2)
+    _run([resumed], model, [{"val_loss": 2.0}])  # the third epoch without improvement
+    assert float(model.optimizer.learning_rate) == pytest.approx(2e-4)
+
+
+def test_recipe_schedulers_follow_the_family(model):
+    from keras_steg.callbacks import plateau_schedulers
+    from keras_steg.models import baluja, exypno
+
+    (only,) = plateau_schedulers(exypno.RECIPE, validation=False, verbose=0)
+    assert (only.optimizer_attr, only.monitor, only.factor, only.patience, only.min_lr) == (
+        "optimizer", "loss", 0.5, 3, 1e-7)
+    (only,) = plateau_schedulers(baluja.RECIPE, verbose=0)
+    assert (only.optimizer_attr, only.monitor) == ("optimizer", "val_loss")

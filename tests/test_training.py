@@ -135,3 +135,25 @@ def test_tfds_training_with_a_validation_split(tiny_tfds, tmp_path):
                       precision="float32", scale_to=None, bn_batches=1)
     history = train(cfg, verbose=0)
     assert "val_secret_psnr" in history.history
+
+
+def test_cli_trains_a_single_optimizer_family_with_its_recipe(folder, tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "--data", folder, "--out", out, "--model", "exypno", "--model-config", "width=0.125",
+            "--size", 24, "--val-size", 24, "--batch", 2, "--epochs", 1, "--steps-per-epoch", 2,
+            "--precision", "float32", "--scale-to", 0, "--val-fraction", 0.34, "--bn-batches", 0]
+    assert main([str(a) for a in args]) == 0
+    config = json.loads((out / "train_config.json").read_text())
+    assert (config["model_config"], config["lr"], config["reveal_lr"]) == ({"width": 0.125}, 1e-5, None)
+    header = next(csv.DictReader(open(out / "history.csv")))
+    assert "lr_optimizer" in header and "lr_reveal_optimizer" not in header
+    model = keras.saving.load_model(out / "last.keras", compile=False)
+    assert model.name == "exypno" and model.family_config == {"width": 0.125}
+
+
+def test_reveal_lr_is_refused_for_one_optimizer_families(folder, tmp_path, capsys):
+    args = ["train", "--data", str(folder), "--out", str(tmp_path / "run"), "--model", "baluja",
+            "--reveal-lr", "1e-3"]
+    assert main(args) == 2
+    assert "one optimizer" in capsys.readouterr().err
+    assert main(args[:-4] + ["--model-config", "nonsense"]) == 2

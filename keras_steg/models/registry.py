@@ -1,46 +1,63 @@
-"""build_model(family, **config) -> StegModel: one entry point for every model family."""
+"""build_model(family, **config) -> StegModel: one entry point for every model family.
+
+A family is a module with ``steg_model(**config) -> StegModel`` and a training ``RECIPE``; this
+table is the only place that lists them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from dataclasses import dataclass
+from types import ModuleType
 
-from keras_steg.layers import Quantize8Bit
-from keras_steg.models import scnn
+from keras_steg.models import baluja, exypno, scnn
+from keras_steg.models.recipe import Recipe
 from keras_steg.models.steg_model import StegModel
 
 
-def build_scnn(channels: int = 3, quantize: bool = True) -> StegModel:
-    """SCNN (paper widths): H-net (Fig. 2) sender, R-net (Fig. 3) receiver.
+@dataclass(frozen=True)
+class Family:
+    """A model family: its module (builder and recipe) and the spatial multiple its sender needs."""
 
-    With ``quantize`` the container is rounded to 8 bits (straight-through) in training, so the
-    receiver learns to read containers saved as PNG.
-    """
-    return StegModel(
-        scnn.hiding_network(channels, channels),
-        scnn.reveal_network(channels, channels),
-        channel=Quantize8Bit(name="quantize") if quantize else None,
-        multiple=scnn.HNET_MULTIPLE,
-        name="scnn",
-    )
+    module: ModuleType
+    multiple: int
+
+    @property
+    def recipe(self) -> Recipe:
+        return self.module.RECIPE
 
 
-FAMILIES: dict[str, Callable[..., StegModel]] = {"scnn": build_scnn}
-# Spatial multiple each family's sender needs (inputs are padded to it).
-MULTIPLES: dict[str, int] = {"scnn": scnn.HNET_MULTIPLE}
+FAMILIES: dict[str, Family] = {
+    "scnn": Family(scnn, scnn.HNET_MULTIPLE),
+    "baluja": Family(baluja, 1),
+    "exypno": Family(exypno, 1),
+}
 
 
-def _check_family(family: str) -> None:
+def get_family(family: str) -> Family:
+    """The ``Family`` named ``family``; ValueError naming the known ones otherwise."""
     if family not in FAMILIES:
         raise ValueError(f"unknown model family {family!r}; choose one of {sorted(FAMILIES)}")
+    return FAMILIES[family]
 
 
 def family_multiple(family: str) -> int:
-    """The spatial multiple of ``family``'s sender (32 for SCNN)."""
-    _check_family(family)
-    return MULTIPLES[family]
+    """The spatial multiple of ``family``'s sender (32 for SCNN, 1 for the others)."""
+    return get_family(family).multiple
 
 
 def build_model(family: str, **config) -> StegModel:
-    """Build an untrained StegModel of ``family`` ("scnn", ...) with ``config`` passed to its builder."""
-    _check_family(family)
-    return FAMILIES[family](**config)
+    """An untrained StegModel of ``family`` ("scnn", "baluja", "exypno").
+
+    ``config`` goes to the family's ``steg_model`` (e.g. ``width=0.25`` for "exypno",
+    ``filters=16`` for "baluja") and is kept as ``model.family_config`` so an exported model
+    can be rebuilt. An argument the family does not take is a ValueError.
+    """
+    builder = get_family(family).module.steg_model
+    try:
+        inspect.signature(builder).bind(**config)
+    except TypeError as err:
+        raise ValueError(f"{family}: {err}; it takes {list(inspect.signature(builder).parameters)}") from None
+    model = builder(**config)
+    model.family_config = dict(config)
+    return model

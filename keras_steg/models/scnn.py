@@ -11,6 +11,10 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from keras_steg.layers import build_channel
+from keras_steg.models.recipe import PlateauSpec, Recipe
+from keras_steg.models.steg_model import StegModel
+
 # PyTorch's BatchNorm momentum 0.1 is Keras' 0.9. Keras' default 0.99 makes the
 # inference-mode statistics lag far behind training in the short runs we can afford on a CPU.
 BN_MOMENTUM = 0.9
@@ -24,6 +28,14 @@ HNET_FILTERS = (50, 100, 200, 400, 400)
 RNET_FILTERS = (64, 128, 256, 128, 64)
 # Five stride-2 levels: inputs must be multiples of 2**5.
 HNET_MULTIPLE = 2 ** len(HNET_FILTERS)
+
+# DDH/SCNN training: two Adams (lr 1e-3, beta_1 0.5), H-net reduced on the validation total
+# loss (patience 5), R-net on the validation secret loss (patience 8), factor 0.2.
+RECIPE = Recipe(
+    lr=1e-3, reveal_lr=1e-3, beta_1=0.5, beta=0.75,
+    schedulers=(PlateauSpec("optimizer", "loss", 0.2, 5),
+                PlateauSpec("reveal_optimizer", "secret_loss", 0.2, 8)),
+)
 
 
 def _conv_init(seed: int | None = None) -> keras.initializers.Initializer:
@@ -153,3 +165,20 @@ def reveal_network(
     )(x)
     secret = layers.Activation("sigmoid", dtype="float32", name=f"rnet_conv{last}_sigmoid")(x)
     return keras.Model(container, secret, name=name)
+
+
+def steg_model(channels: int = 3, quantize: bool = True) -> StegModel:
+    """SCNN (paper widths) as a StegModel: H-net (Fig. 2) sender, R-net (Fig. 3) receiver.
+
+    Args:
+        channels: image channels of cover, container and secret (3 for RGB).
+        quantize: round the container to 8 bits (straight-through) in training, so the
+            receiver learns to read containers saved as PNG.
+    """
+    return StegModel(
+        hiding_network(channels, channels),
+        reveal_network(channels, channels),
+        channel=build_channel(quantize=quantize),
+        multiple=HNET_MULTIPLE,
+        name="scnn",
+    )

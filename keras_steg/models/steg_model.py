@@ -23,6 +23,8 @@ class StegModel(keras.Model):
             quantization, noise, JPEG...); such layers act only with ``training=True`` unless
             they say otherwise.
         multiple: spatial multiple the sender needs (32 for SCNN's H-net); inference pads to it.
+        family_config: the arguments ``build_model(name, **family_config)`` rebuilds this model
+            with (written into exported metadata).
 
     ``call({"cover", "secret"})`` returns ``{"container", "revealed"}``. ``fit`` takes batches of
     ``{"cover", "secret"}`` dicts or ``(cover, secret)`` tuples.
@@ -35,12 +37,13 @@ class StegModel(keras.Model):
     """
 
     def __init__(self, sender: keras.Model, receiver: keras.Model, channel=None,
-                 multiple: int = 1, **kwargs):
+                 multiple: int = 1, family_config: dict | None = None, **kwargs):
         super().__init__(**kwargs)
         self.sender = sender
         self.receiver = receiver
         self.channel = channel
         self.multiple = int(multiple)
+        self.family_config = dict(family_config or {})
         self.reveal_optimizer = None
         self.alpha, self.beta = 1.0, 0.75
         self.pixel_loss: Callable = get_pixel_loss("mse")
@@ -187,6 +190,7 @@ class StegModel(keras.Model):
             "receiver": keras.saving.serialize_keras_object(self.receiver),
             "channel": keras.saving.serialize_keras_object(self.channel) if self.channel else None,
             "multiple": self.multiple,
+            "family_config": self.family_config,
         }
 
     @classmethod

@@ -72,6 +72,17 @@ def test_losses_fall_on_real_photos(photo_batch, reveal):
     assert last["cover_psnr"] > first["cover_psnr"] + 3
 
 
+@pytest.mark.parametrize("family,config", [("baluja", {"filters": 8}), ("exypno", {"width": 0.125})])
+def test_single_optimizer_families_learn_on_real_photos(photo_batch, family, config):
+    model = build_model(family, **config)
+    model.compile(optimizer=_adam())
+    first = model.train_on_batch(photo_batch, return_dict=True)
+    for _ in range(40):
+        last = model.train_on_batch(photo_batch, return_dict=True)
+    assert last["loss"] < 0.5 * first["loss"]
+    assert last["cover_psnr"] > first["cover_psnr"] + 3
+
+
 def test_beta_weights_the_secret_loss(photo_batch):
     model = build_model("scnn")
     model.compile(optimizer=_adam(), reveal_optimizer=_adam(), beta=0.5)
