@@ -22,6 +22,13 @@ from pathlib import Path
 from keras_steg.data.images import list_images, split_files
 from keras_steg.evaluation import evaluate_files, summarize, write_csv
 from keras_steg.inference import from_saved_models
+from keras_steg.models.registry import get_family
+
+FAMILY_TEXT = {
+    "scnn": "SCNN, paper widths: H-net Fig. 2, R-net Fig. 3",
+    "baluja": "Baluja 2017: prep (2 layers) + hiding (5 layers) sender, reveal (5 layers) receiver",
+    "exypno": "ExypnoSteganos: compressor CN + encoder EN sender, decoder DN receiver",
+}
 
 
 def _history(run: Path) -> list[dict]:
@@ -77,9 +84,46 @@ def plot_curve(runs: list[Path], path: Path) -> None:
 def _stage_row(run: Path) -> str:
     cfg = _config(run)
     steps = len(_history(run)) * cfg["steps_per_epoch"]
-    return (f"| {cfg['crop']}x{cfg['crop']} | {cfg['batch']} | {steps} | {cfg['lr']:g} / "
-            f"{cfg['reveal_lr']:g} | {cfg['quantize_after']} | {cfg['precision']} | "
-            f"{_wall_minutes(run):.0f} |")
+    rates = f"{cfg['lr']:g}" + (f" / {cfg['reveal_lr']:g}" if cfg.get("reveal_lr") else "")
+    return (f"| {cfg['crop']}x{cfg['crop']} | {cfg['batch']} | {steps} | {rates} | "
+            f"{cfg['quantize_after']} | {cfg['precision']} | {_wall_minutes(run):.0f} |")
+
+
+def _channel_text(model_dir: Path) -> str:
+    """The training channel as written in the exported model.keras (noise, quantization)."""
+    import keras
+
+    import keras_steg.models  # noqa: F401  (registers the classes)
+
+    model = keras.saving.load_model(model_dir / "model.keras", compile=False)
+    parts = getattr(model.channel, "layers", [model.channel]) if model.channel else []
+    names = [f"Gaussian noise (std {p.stddev:g})" if hasattr(p, "stddev") else "8-bit rounding"
+             for p in parts]
+    return " then ".join(names) or "none"
+
+
+def describe_family(meta: dict) -> str:
+    """One line naming the family and the arguments it was built with."""
+    config = meta.get("config") or {}
+    args = ", ".join(f"{k}={v}" for k, v in config.items())
+    return FAMILY_TEXT.get(meta["family"], meta["family"]) + (f" ({args})" if args else "")
+
+
+def describe_recipe(family: str, beta: float, beta_1: float) -> list[str]:
+    """Sentences on the optimizers, schedules and loss of a family's training."""
+    recipe = get_family(family).recipe
+    if recipe.reveal_lr is not None:
+        optimizers = f"Two Adams (beta_1 {beta_1:g}), one per network"
+    else:
+        optimizers = f"One Adam (beta_1 {beta_1:g}) over all networks"
+    owner = {"optimizer": "sender" if recipe.reveal_lr is not None else "the",
+             "reveal_optimizer": "receiver"}
+    schedules = "; ".join(
+        f"{owner[s.optimizer]} learning rate "
+        f"x{s.factor:g} after {s.patience} epochs without a lower validation "
+        f"{s.monitor.replace('_', ' ')}" + (f" (floor {s.min_lr:g})" if s.min_lr else "")
+        for s in recipe.schedulers)
+    return [f"{optimizers}; {schedules}; loss {recipe.alpha:g} MSE(cover) + {beta:g} MSE(secret)."]
 
 
 def main() -> None:
@@ -110,10 +154,12 @@ def main() -> None:
     meta["heldout"] = {**{k: round(v, 4) for k, v in mean.items()}, "images": len(rows)}
     (model_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
 
+    first = _config(runs[0]) if runs else {"beta": 0.75, "beta_1": 0.5}
+    channel = _channel_text(model_dir)
     lines = [
         f"# Model card: `{args.name}`",
         "",
-        f"Family: {meta['family']} (paper widths: H-net Fig. 2, R-net Fig. 3). Sender and receiver are",
+        f"Family: {describe_family(meta)}. Sender and receiver are",
         "separate float32 SavedModels (`sender/`, `receiver/`). Continue training from them with",
         f"`keras-steg train --init {args.name} ...` or `keras_steg.load_pretrained(\"{args.name}\")`.",
         "",
@@ -139,12 +185,12 @@ def main() -> None:
         "Data: the project's photo pool (391 real colour photographs; sources and licences in its",
         f"MANIFEST.csv) minus the held-out {len(rows)}. Square crops at random scales between the",
         f"photo's native resolution and the one where its short side is {args.size} px, random",
-        "horizontal flips; cover and secret are always different photos. Two Adams (beta_1 0.5), one",
-        "per network; plateau schedulers (H-net on val loss, patience 5; R-net on val secret loss,",
-        "patience 8; factor 0.2); loss MSE(cover) + 0.75 MSE(secret); 8-bit straight-through",
-        "quantization of the container from the step given below. 2-core CPU, no GPU.",
+        "horizontal flips; cover and secret are always different photos.",
+        *describe_recipe(meta["family"], first["beta"], first["beta_1"]),
+        f"Training channel: {channel}; 8-bit straight-through quantization of the container from",
+        "the step given below. 2-core CPU, no GPU.",
         "",
-        "| crop | pairs/step | steps | lr H / R | quantize after | precision | wall (min) |",
+        "| crop | pairs/step | steps | lr (sender / receiver) | quantize after | precision | wall (min) |",
         "|---|---:|---:|---|---:|---|---:|",
         *[_stage_row(run) for run in runs],
         "",
