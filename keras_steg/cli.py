@@ -151,8 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: hold out --val-fraction of a folder)")
     p.add_argument("--val-fraction", type=float, default=0.1)
     p.add_argument("--out", required=True, help="folder for checkpoints and logs (a killed run resumes)")
-    p.add_argument("--model", default="scnn", choices=["scnn", "baluja", "exypno"],
-                   help="model family (default: scnn)")
+    p.add_argument("--model", default="scnn", help="model family: scnn, baluja or exypno (default: scnn)")
     p.add_argument("--model-config", action="append", default=[], metavar="KEY=VALUE",
                    help="argument of the family's builder, repeatable: width=0.25 (exypno), "
                    "filters=16 (baluja), noise_stddev=0.02, quantize=false")

@@ -138,3 +138,35 @@ def test_help_for_every_verb(run):
         with pytest.raises(SystemExit) as exit_info:
             main([verb, "--help"])
         assert exit_info.value.code == 0
+
+
+@pytest.mark.parametrize("family,config", [("baluja", ["filters=4"]), ("exypno", ["width=0.125"])])
+def test_every_verb_works_for_every_family(run, family, config, photo_files, tmp_path):
+    """train -> export -> hide -> reveal -> evaluate with no family-specific step."""
+    data = tmp_path / "photos"
+    data.mkdir()
+    for f in photo_files:
+        shutil.copy(f, data)
+    args = ["train", "--data", data, "--out", tmp_path / "run", "--model", family, "--size", 24,
+            "--val-size", 24, "--batch", 2, "--epochs", 1, "--steps-per-epoch", 2, "--precision",
+            "float32", "--scale-to", 0, "--val-fraction", 0.34, "--bn-batches", 0]
+    for pair in config:
+        args += ["--model-config", pair]
+    assert run(*args)[0] == 0
+    model = tmp_path / "model"
+    assert run("export", tmp_path / "run" / "last.keras", "-o", model)[0] == 0
+    container, revealed = tmp_path / "c.png", tmp_path / "r.png"
+    # Odd sizes: these families need no padding multiple.
+    code, _, err = run("hide", "--cover", photo_files[0], "--secret", photo_files[1], "-o", container,
+                       "--model", model)
+    assert code == 0, err
+    assert read_image(container).shape == read_image(photo_files[0]).shape
+    assert run("reveal", container, "-o", revealed, "--model", model)[0] == 0
+    assert read_image(revealed).shape == read_image(photo_files[0]).shape
+    code, out, _ = run("evaluate", "--data", data, "--model", model, "--size", 40)
+    assert code == 0 and "mean" in out
+
+
+def test_unknown_family_is_a_one_line_error(run, tmp_path):
+    code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "run", "--model", "nope")
+    _one_line_error(code, err, "unknown model family")
