@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--steps-per-epoch", type=int, default=500)
     p.add_argument("--lr", type=float, help="learning rate of the (hiding network's) Adam "
-                   "(default: the family's: scnn, baluja 1e-3, exypno 1e-5)")
+                   "(default: the family's: scnn 1e-3, baluja 1e-4, exypno 1e-5)")
     p.add_argument("--reveal-lr", type=float,
                    help="reveal network learning rate, two-optimizer families only (scnn: 1e-3)")
     p.add_argument("--beta", type=float, help="weight of the secret loss (default: 0.75)")

@@ -43,7 +43,7 @@ class TrainConfig:
     batch: int = 8
     epochs: int = 10
     steps_per_epoch: int = 500
-    # None: the family's recipe (SCNN: two Adams at 1e-3, beta_1 0.5; Baluja: one Adam at 1e-3;
+    # None: the family's recipe (SCNN: two Adams at 1e-3, beta_1 0.5; Baluja: one Adam at 1e-4;
     # ExypnoSteganos: one Adam at 1e-5). reveal_lr only exists for two-optimizer families.
     lr: float | None = None
     reveal_lr: float | None = None

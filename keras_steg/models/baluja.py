@@ -8,9 +8,10 @@ last two ends in a conv to the image channels. Gaussian noise is added to the co
 the reveal network in training, and ONE Adam trains all three networks.
 
 Choices (the paper gives no more detail): the final conv is 1x1 with a sigmoid (outputs in
-[0, 1] like every family here); noise standard deviation 0.01 on the [0, 1] scale; Adam lr
-1e-3, plateau factor 0.2 patience 5 on the validation loss (as SCNN's H-net, for a fair
-comparison).
+[0, 1] like every family here); He initialisation; noise standard deviation 0.01 on the [0, 1]
+scale; Adam lr 1e-4 (measured here at 16 filters: the secret PSNR rose from 17.6 to 22.8 dB
+in 800 steps at 1e-4, while at 1e-3 with Glorot initialisation it stayed at ~13 dB), plateau
+factor 0.2 patience 5 on the validation loss (as SCNN's H-net).
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ KERNELS = (3, 4, 5)
 FILTERS = 50
 PREP_LAYERS, HIDE_LAYERS, REVEAL_LAYERS = 2, 5, 5
 NOISE_STDDEV = 0.01
+# He initialisation for the ReLU stacks (choice; with Glorot, ExypnoSteganos' plain ReLU stacks
+# died early in training here).
+KERNEL_INIT = "he_normal"
 
-RECIPE = Recipe(lr=1e-3, beta=0.75, schedulers=(PlateauSpec("optimizer", "loss", 0.2, 5),))
+RECIPE = Recipe(lr=1e-4, beta=0.75, schedulers=(PlateauSpec("optimizer", "loss", 0.2, 5),))
 
 
 def apply_three_conv_block(x, filters: int, name: str):
@@ -36,7 +40,8 @@ def apply_three_conv_block(x, filters: int, name: str):
     (B, H, W, C) -> (B, H, W, 3 * filters).
     """
     branches = [
-        layers.Conv2D(filters, k, padding="same", activation="relu", name=f"{name}_conv{k}x{k}")(x)
+        layers.Conv2D(filters, k, padding="same", activation="relu", kernel_initializer=KERNEL_INIT,
+                      name=f"{name}_conv{k}x{k}")(x)
         for k in KERNELS
     ]
     return layers.Concatenate(name=f"{name}_concat")(branches)

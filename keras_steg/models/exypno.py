@@ -34,6 +34,9 @@ GROUP_DEPTH = 5
 # (filters, kernel) of the three parallel convs that merge the groups.
 MERGE = ((32, 6), (32, 5), (32, 4))
 NOISE_STDDEV = 0.01
+# He initialisation (choice): with Keras' default Glorot the compressor's ReLUs died within a few
+# hundred steps and its output went constant, so the secret was never learnt (measured here).
+KERNEL_INIT = "he_normal"
 
 RECIPE = Recipe(lr=1e-5, alpha=1.0, beta=0.75,
                 schedulers=(PlateauSpec("optimizer", "loss", 0.5, 3, min_lr=1e-7),))
@@ -57,12 +60,12 @@ def apply_base_network(x, width: float, prefix: str):
         y = x
         for i in range(1, GROUP_DEPTH + 1):
             y = layers.Conv2D(scaled(filters, width), kernel, padding="same", activation="relu",
-                              name=f"{prefix}_group{g}_conv{i}")(y)
+                              kernel_initializer=KERNEL_INIT, name=f"{prefix}_group{g}_conv{i}")(y)
         groups.append(y)
     x = layers.Concatenate(name=f"{prefix}_groups_concat")(groups)
     merged = [
         layers.Conv2D(scaled(filters, width), kernel, padding="same", activation="relu",
-                      name=f"{prefix}_merge{kernel}x{kernel}")(x)
+                      kernel_initializer=KERNEL_INIT, name=f"{prefix}_merge{kernel}x{kernel}")(x)
         for filters, kernel in MERGE
     ]
     return layers.Concatenate(name=f"{prefix}_merge_concat")(merged)
