@@ -131,7 +131,8 @@ def _training_settings(args) -> list[str]:
             f"{args.epochs} epochs of {args.images} images ({args.images // args.batch} steps of "
             f"{args.batch // 2} covers + {args.batch // 2} secrets), {args.crop}x{args.crop} random crops; "
             f"validation: centre {args.val_size}x{args.val_size} squares",
-            f"families' own recipes (SCNN: two Adams 1e-3, beta_1 0.5; Baluja: one Adam 1e-4), {args.precision}",
+            "families' own recipes (SCNN: two Adams 1e-3, beta_1 0.5; Baluja: one Adam 1e-4), "
+            f"{args.precision}",
             f"machine: {machine()}"]
 
 
