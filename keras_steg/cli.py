@@ -58,7 +58,7 @@ def cmd_train(args) -> None:
         tfds_split=args.split, val_data=args.val_data, val_fraction=args.val_fraction,
         crop=args.size, val_size=args.val_size, scale_to=args.scale_to or None,
         batch=args.batch, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
-        lr=args.lr, reveal_lr=args.reveal_lr, beta=args.beta, loss=args.loss,
+        lr=args.lr, reveal_lr=args.reveal_lr, alpha=args.alpha, beta=args.beta, loss=args.loss,
         quantize_after=args.quantize_after, precision=args.precision, init=args.init,
         seed=args.seed, warmup=args.warmup, bn_batches=args.bn_batches,
     )
@@ -167,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the family's: scnn 1e-3, baluja 1e-4, exypno 1e-5)")
     p.add_argument("--reveal-lr", type=float,
                    help="reveal network learning rate, two-optimizer families only (scnn: 1e-3)")
+    p.add_argument("--alpha", type=float, help="weight of the cover loss (default: 1)")
     p.add_argument("--beta", type=float, help="weight of the secret loss (default: 0.75)")
     p.add_argument("--loss", default="mse", choices=["mse", "sse", "ssim"])
     p.add_argument("--quantize-after", type=int, default=0,

@@ -48,6 +48,7 @@ class TrainConfig:
     lr: float | None = None
     reveal_lr: float | None = None
     beta_1: float | None = None
+    alpha: float | None = None       # weight of the cover loss (ExypnoSteganos' alpha; 1)
     beta: float | None = None
     loss: str = "mse"
     quantize_after: int = 0          # steps before the 8-bit channel switches on
@@ -62,7 +63,7 @@ class TrainConfig:
         if self.reveal_lr is not None and recipe.reveal_lr is None:
             raise ValueError(f"{self.model!r} trains with one optimizer: a reveal learning rate "
                              "applies only to two-optimizer families (scnn)")
-        for name in ("lr", "reveal_lr", "beta_1", "beta"):
+        for name in ("lr", "reveal_lr", "beta_1", "alpha", "beta"):
             if getattr(self, name) is None:
                 setattr(self, name, getattr(recipe, name))
         multiple = family_multiple(self.model)
@@ -118,7 +119,7 @@ def make_model(cfg: TrainConfig) -> keras.Model:
     model.compile(
         optimizer=keras.optimizers.Adam(cfg.lr, beta_1=cfg.beta_1),
         reveal_optimizer=reveal_optimizer,
-        alpha=get_family(cfg.model).recipe.alpha, beta=cfg.beta, loss=cfg.loss,
+        alpha=cfg.alpha, beta=cfg.beta, loss=cfg.loss,
     )
     return model
 

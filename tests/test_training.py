@@ -145,6 +145,7 @@ def test_cli_trains_a_single_optimizer_family_with_its_recipe(folder, tmp_path):
     assert main([str(a) for a in args]) == 0
     config = json.loads((out / "train_config.json").read_text())
     assert (config["model_config"], config["lr"], config["reveal_lr"]) == ({"width": 0.125}, 1e-5, None)
+    assert (config["alpha"], config["beta"]) == (1.0, 0.75)
     header = next(csv.DictReader(open(out / "history.csv")))
     assert "lr_optimizer" in header and "lr_reveal_optimizer" not in header
     model = keras.saving.load_model(out / "last.keras", compile=False)
