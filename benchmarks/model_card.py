@@ -89,14 +89,12 @@ def _stage_row(run: Path) -> str:
             f"{cfg['quantize_after']} | {cfg['precision']} | {_wall_minutes(run):.0f} |")
 
 
-def _channel_text(model_dir: Path) -> str:
-    """The training channel as written in the exported model.keras (noise, quantization)."""
-    import keras
+def _channel_text(meta: dict) -> str:
+    """The training channel of the exported model's family and config (noise, quantization)."""
+    from keras_steg.models.registry import build_model
 
-    import keras_steg.models  # noqa: F401  (registers the classes)
-
-    model = keras.saving.load_model(model_dir / "model.keras", compile=False)
-    parts = getattr(model.channel, "layers", [model.channel]) if model.channel else []
+    channel = build_model(meta["family"], **meta.get("config", {})).channel
+    parts = getattr(channel, "layers", [channel]) if channel else []
     names = [f"Gaussian noise (std {p.stddev:g})" if hasattr(p, "stddev") else "8-bit rounding"
              for p in parts]
     return " then ".join(names) or "none"
@@ -109,9 +107,14 @@ def describe_family(meta: dict) -> str:
     return FAMILY_TEXT.get(meta["family"], meta["family"]) + (f" ({args})" if args else "")
 
 
-def describe_recipe(family: str, beta: float, beta_1: float) -> list[str]:
-    """Sentences on the optimizers, schedules and loss of a family's training."""
+def describe_recipe(family: str, run_config: dict) -> list[str]:
+    """Sentences on the optimizers, schedules and loss of a training run (``train_config.json``;
+    what it lacks comes from the family's recipe)."""
     recipe = get_family(family).recipe
+    beta_1 = run_config.get("beta_1") or recipe.beta_1
+    alpha = run_config.get("alpha") or recipe.alpha
+    beta = run_config.get("beta") or recipe.beta
+    loss = (run_config.get("loss") or recipe.loss).upper()
     if recipe.reveal_lr is not None:
         optimizers = f"Two Adams (beta_1 {beta_1:g}), one per network"
     else:
@@ -123,7 +126,7 @@ def describe_recipe(family: str, beta: float, beta_1: float) -> list[str]:
         f"x{s.factor:g} after {s.patience} epochs without a lower validation "
         f"{s.monitor.replace('_', ' ')}" + (f" (floor {s.min_lr:g})" if s.min_lr else "")
         for s in recipe.schedulers)
-    return [f"{optimizers}; {schedules}; loss {recipe.alpha:g} MSE(cover) + {beta:g} MSE(secret)."]
+    return [f"{optimizers}; {schedules}; loss {alpha:g} {loss}(cover) + {beta:g} {loss}(secret)."]
 
 
 def main() -> None:
@@ -139,6 +142,8 @@ def main() -> None:
     args = parser.parse_args()
 
     model_dir = Path(args.model)
+    meta = json.loads((model_dir / "metadata.json").read_text())
+    channel = _channel_text(meta)  # fails (bad folder) before anything is written
     _, heldout = split_files(list_images(args.data), args.val_fraction, args.seed)
     steg = from_saved_models(str(model_dir))
     start = time.time()
@@ -150,12 +155,10 @@ def main() -> None:
     runs = [Path(r) for r in args.run]
     if runs:
         plot_curve(runs, model_dir / "learning_curve.png")
-    meta = json.loads((model_dir / "metadata.json").read_text())
     meta["heldout"] = {**{k: round(v, 4) for k, v in mean.items()}, "images": len(rows)}
     (model_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
 
-    first = _config(runs[0]) if runs else {"beta": 0.75, "beta_1": 0.5}
-    channel = _channel_text(model_dir)
+    first = _config(runs[0]) if runs else {}
     lines = [
         f"# Model card: `{args.name}`",
         "",
@@ -186,9 +189,9 @@ def main() -> None:
         f"MANIFEST.csv) minus the held-out {len(rows)}. Square crops at random scales between the",
         f"photo's native resolution and the one where its short side is {args.size} px, random",
         "horizontal flips; cover and secret are always different photos.",
-        *describe_recipe(meta["family"], first["beta"], first["beta_1"]),
-        f"Training channel: {channel}; 8-bit straight-through quantization of the container from",
-        "the step given below. 2-core CPU, no GPU.",
+        *describe_recipe(meta["family"], first),
+        f"Training channel: {channel} (8-bit rounding straight-through, from the step given below).",
+        "2-core CPU, no GPU.",
         "",
         "| crop | pairs/step | steps | lr (sender / receiver) | quantize after | precision | wall (min) |",
         "|---|---:|---:|---|---:|---|---:|",

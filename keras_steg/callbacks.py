@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import warnings
 from pathlib import Path
 
@@ -59,7 +60,11 @@ class PlateauScheduler(keras.callbacks.Callback):
 
     def _save_state(self):
         if self.state_file is not None:
-            self.state_file.write_text(json.dumps({"best": self.best, "wait": self.wait}))
+            # Written whole or not at all: a kill mid-write must not leave a file that breaks resuming.
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.state_file.with_suffix(".tmp")
+            partial.write_text(json.dumps({"best": self.best, "wait": self.wait}))
+            os.replace(partial, self.state_file)
 
     def _optimizer(self):
         opt = getattr(self.model, self.optimizer_attr, None)

@@ -63,8 +63,8 @@ def cmd_train(args) -> None:
         seed=args.seed, warmup=args.warmup, bn_batches=args.bn_batches,
     )
     train(cfg, overwrite=args.overwrite)
-    final = "final.keras" if cfg.bn_batches else "last.keras"
-    print(f"trained model and logs in {cfg.out} (export with: keras-steg export {cfg.out}/{final} -o DIR)")
+    print(f"trained model and logs in {cfg.out} "
+          f"(export with: keras-steg export {cfg.out}/final.keras -o DIR)")
 
 
 def cmd_hide(args) -> None:
@@ -169,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reveal network learning rate, two-optimizer families only (scnn: 1e-3)")
     p.add_argument("--alpha", type=float, help="weight of the cover loss (default: 1)")
     p.add_argument("--beta", type=float, help="weight of the secret loss (default: 0.75)")
-    p.add_argument("--loss", default="mse", choices=["mse", "sse", "ssim"])
+    p.add_argument("--loss", choices=["mse", "sse", "ssim"],
+                   help="pixel loss (default: the family's, mse; exypno sse as in its paper)")
     p.add_argument("--quantize-after", type=int, default=0,
                    help="steps before 8-bit container quantization switches on (default: 0)")
     p.add_argument("--precision", default="mixed_bfloat16",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import keras
 
-from keras_steg.batchnorm import recalibrate_batchnorm
+from keras_steg.batchnorm import batchnorm_layers, recalibrate_batchnorm
 from keras_steg.callbacks import (
     ChannelWarmup,
     ImageSummary,
@@ -50,7 +50,7 @@ class TrainConfig:
     beta_1: float | None = None
     alpha: float | None = None       # weight of the cover loss (ExypnoSteganos' alpha; 1)
     beta: float | None = None
-    loss: str = "mse"
+    loss: str | None = None          # None: the family's ("mse"; ExypnoSteganos "sse")
     quantize_after: int = 0          # steps before the 8-bit channel switches on
     warmup: int = 0                  # steps of linear learning-rate warm-up
     precision: str = "mixed_bfloat16"
@@ -63,7 +63,7 @@ class TrainConfig:
         if self.reveal_lr is not None and recipe.reveal_lr is None:
             raise ValueError(f"{self.model!r} trains with one optimizer: a reveal learning rate "
                              "applies only to two-optimizer families (scnn)")
-        for name in ("lr", "reveal_lr", "beta_1", "alpha", "beta"):
+        for name in ("lr", "reveal_lr", "beta_1", "alpha", "beta", "loss"):
             if getattr(self, name) is None:
                 setattr(self, name, getattr(recipe, name))
         multiple = family_multiple(self.model)
@@ -126,7 +126,7 @@ def make_model(cfg: TrainConfig) -> keras.Model:
 
 # Files a run writes in its folder (besides backup/ and logs/).
 RUN_FILES = ("history.csv", "train_summary.json", "train_config.json", "last.keras", "best.keras",
-             "final.keras", "STOP", "plateau_optimizer.json", "plateau_reveal_optimizer.json")
+             "final.keras", "STOP")
 
 
 def finished_run(out: Path) -> bool:
@@ -138,8 +138,9 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
           overwrite: bool = False) -> keras.callbacks.History:
     """Run ``cfg``: checkpoints (``last.keras``, ``best.keras``), BackupAndRestore (a killed run
     resumes), CSV and TensorBoard logs in ``cfg.out``; ``extra_callbacks`` are appended to ours.
-    At the end, BatchNorm statistics are recalibrated over ``cfg.bn_batches`` training batches
-    and the result saved as ``final.keras`` (the one to export). A folder holding a finished
+    At the end, BatchNorm statistics (if the family has any) are recalibrated over
+    ``cfg.bn_batches`` training batches and the result saved as ``final.keras`` (the one to
+    export). A folder holding a finished
     run is refused unless ``overwrite``. The global dtype policy is restored afterwards.
     Returns the Keras History."""
     out = Path(cfg.out)
@@ -169,7 +170,8 @@ def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
     callbacks = [
         # Schedulers first: a learning-rate change made at an epoch end is then in that
         # epoch's backup and checkpoints.
-        *plateau_schedulers(get_family(cfg.model).recipe, val_ds is not None, out, verbose),
+        # Their state lives in the backup folder: it exists exactly when a run resumes.
+        *plateau_schedulers(get_family(cfg.model).recipe, val_ds is not None, out / "backup", verbose),
         # The backup is kept until the run's summary is written (a kill during the final
         # BatchNorm pass must not restart training from zero).
         keras.callbacks.BackupAndRestore(str(out / "backup"), delete_checkpoint=False),
@@ -189,16 +191,17 @@ def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
                         validation_data=val_ds, callbacks=callbacks, verbose=verbose,
                         shuffle=False)  # the pipeline shuffles
     summary = {"wall_seconds": time.time() - start}
-    if cfg.bn_batches:
+    recalibrate = bool(cfg.bn_batches and batchnorm_layers(model))  # families without BN skip it
+    if recalibrate:
         # Replace the noisy moving BatchNorm statistics by exact means over many batches.
         recalibrate_batchnorm(model, train_ds.take(cfg.bn_batches))
-        model.save(out / "final.keras")
-        if val_ds is not None:
-            summary["final_val"] = model.evaluate(val_ds, return_dict=True, verbose=0)
-            if verbose:
-                print("after BatchNorm recalibration: " + "  ".join(
-                    f"val_{k} {v:.4f}" for k, v in summary["final_val"].items()
-                    if k in ("cover_psnr", "secret_psnr", "cover_ssim", "secret_ssim")))
+    model.save(out / "final.keras")
+    if recalibrate and val_ds is not None:
+        summary["final_val"] = model.evaluate(val_ds, return_dict=True, verbose=0)
+        if verbose:
+            print("after BatchNorm recalibration: " + "  ".join(
+                f"val_{k} {v:.4f}" for k, v in summary["final_val"].items()
+                if k in ("cover_psnr", "secret_psnr", "cover_ssim", "secret_ssim")))
     skipped = sorted({f for s in sources for f in s.skipped})
     if skipped and verbose:
         print(f"skipped {len(skipped)} unreadable file(s): " + ", ".join(skipped[:5]))

@@ -33,7 +33,7 @@ def test_tables_1_and_2_train_both_families_once_and_report_beside_the_paper(dat
     (row,) = _rows(tmp_path / "table1.csv")
     for key in ("SCNN train", "Baluja train", "SCNN val", "Baluja val"):
         assert 0 < float(row[key]) < 1
-    assert float(row["paper Baluja test"]) == 0.09476
+    assert float(row["paper Holiday Baluja"]) == 0.09476  # the paper's Table I, beta 0.75
     runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
     assert runs == ["baluja_beta0.75", "scnn_beta0.75"]
     stamp = (tmp_path / "runs" / "scnn_beta0.75" / "last.keras").stat().st_mtime
@@ -44,9 +44,13 @@ def test_tables_1_and_2_train_both_families_once_and_report_beside_the_paper(dat
         ("SCNN (ours)", "train"), ("SCNN (ours)", "validation"),
         ("Baluja (ours)", "train"), ("Baluja (ours)", "validation")]
     assert all(float(r["C-H mean abs (0-255)"]) > 0 for r in rows)
+    assert [r["paper row"] for r in rows[:2]] == ["Training Imagenet", "Testing Imagenet"]
     # Table II reused Table I's finished runs instead of training again.
     assert (tmp_path / "runs" / "scnn_beta0.75" / "last.keras").stat().st_mtime == stamp
     assert "| beta |" in (tmp_path / "table1.md").read_text()
+    # A finished run made with other settings is not passed off as this one.
+    with pytest.raises(SystemExit, match="other settings"):
+        paper_tables.main(["table1", *common, "--epochs", "3", "--betas", "0.75"])  # last --epochs wins
 
 
 def test_tables_3_and_4_time_both_families(data, tmp_path):

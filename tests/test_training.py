@@ -63,8 +63,12 @@ def test_killed_run_resumes_where_it_stopped(folder, tmp_path):
     with pytest.raises(RuntimeError, match="simulated crash"):
         train(_config(folder, out, epochs=3), verbose=0, extra_callbacks=[_Crash(epoch=1)])
     assert _epochs(out) == [0, 1]
+    # The schedulers' state waits in the backup for the resumed run.
+    state = json.loads((out / "backup" / "plateau_reveal_optimizer.json").read_text())
+    assert state["wait"] in (0, 1) and state["best"] < 1
     train(_config(folder, out, epochs=3), verbose=0)
     assert _epochs(out) == [0, 1, 2]
+    assert not (out / "backup").exists()  # a later fresh run starts with fresh schedulers
 
 
 def test_cli_train_export_and_continue_with_init(folder, tmp_path, capsys):
@@ -145,7 +149,8 @@ def test_cli_trains_a_single_optimizer_family_with_its_recipe(folder, tmp_path):
     assert main([str(a) for a in args]) == 0
     config = json.loads((out / "train_config.json").read_text())
     assert (config["model_config"], config["lr"], config["reveal_lr"]) == ({"width": 0.125}, 1e-5, None)
-    assert (config["alpha"], config["beta"]) == (1.0, 0.75)
+    assert (config["alpha"], config["beta"], config["loss"]) == (1.0, 0.75, "sse")
+    assert (out / "final.keras").is_file()  # written for families without BatchNorm too
     header = next(csv.DictReader(open(out / "history.csv")))
     assert "lr_optimizer" in header and "lr_reveal_optimizer" not in header
     model = keras.saving.load_model(out / "last.keras", compile=False)

@@ -25,4 +25,6 @@ def build_channel(noise_stddev: float = 0.0, quantize: bool = True) -> keras.lay
         return None
     if len(parts) == 1:
         return parts[0]
-    return keras.Sequential(parts, name="channel")
+    # A float32 input for the composite too: an unbuilt Sequential would otherwise take the
+    # global (e.g. bfloat16) policy and cast the container before its float32 parts see it.
+    return keras.Sequential([keras.Input((None, None, None), dtype="float32"), *parts], name="channel")

@@ -6,9 +6,9 @@ stride 1; concatenates them; runs three parallel Conv(32) with kernels 6x6, 5x5,
 result and concatenates those (96 channels). Each subnet is the base network then a 1x1 conv:
 CN maps the secret to a secret tensor, EN maps concat(secret tensor, cover) to the stego
 image (the container), DN maps the container back to the secret. The sender holds CN + EN,
-the receiver DN alone; Gaussian noise between EN and DN in training. One Adam, lr 1e-5, loss
-alpha MSE(C, C') + beta MSE(S, S') with alpha 1, beta 0.75, ReduceLROnPlateau factor 0.5,
-patience 3, min_lr 1e-7.
+the receiver DN alone; Gaussian noise between EN and DN in training. One Adam, lr 1e-5 (batch
+12 in the paper), loss alpha L(C, C') + beta L(S, S') with alpha 1, beta 0.75 and L the sum of
+squared errors (SSE; MSE is reported), ReduceLROnPlateau factor 0.5, patience 3, min_lr 1e-7.
 
 Choices (the paper leaves them open; README says so too): sigmoid on the three 1x1 outputs
 (the paper says ReLU everywhere, which can leave [0, 1]); EN's input has cover + secret
@@ -38,7 +38,8 @@ NOISE_STDDEV = 0.01
 # hundred steps and its output went constant, so the secret was never learnt (measured here).
 KERNEL_INIT = "he_normal"
 
-RECIPE = Recipe(lr=1e-5, alpha=1.0, beta=0.75,
+# The paper trains with SSE ("for training, the network SSE was used to evaluate loss").
+RECIPE = Recipe(lr=1e-5, alpha=1.0, beta=0.75, loss="sse",
                 schedulers=(PlateauSpec("optimizer", "loss", 0.5, 3, min_lr=1e-7),))
 
 

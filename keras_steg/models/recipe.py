@@ -28,7 +28,7 @@ class Recipe:
 
     ``reveal_lr`` None means ONE optimizer over all variables (Baluja, ExypnoSteganos);
     a number means SCNN's scheme, a second Adam for the receiver. ``beta`` weighs the secret
-    loss, ``alpha`` the cover loss.
+    loss, ``alpha`` the cover loss; ``loss`` is the pixel loss ("mse", "sse", "ssim").
     """
 
     lr: float
@@ -36,4 +36,5 @@ class Recipe:
     beta_1: float = 0.9
     alpha: float = 1.0
     beta: float = 0.75
+    loss: str = "mse"
     schedulers: tuple[PlateauSpec, ...] = field(default_factory=tuple)

@@ -54,11 +54,14 @@ def test_receiver_is_five_layers_then_a_conv_to_three_channels():
 
 
 def test_noise_reaches_the_receiver_only_in_training(photo_batch):
-    model = baluja.steg_model(filters=4)
-    container = model.sender(photo_batch)
-    # Same container, two reveals: identical at inference, different with training noise.
-    noisy = [model.receiver(model.channel(container, training=True)) for _ in range(2)]
-    assert not np.allclose(noisy[0], noisy[1])
-    clean = model.channel(container, training=False)
-    np.testing.assert_array_equal(clean, container)
-    assert model.multiple == 1 and model.reveal_optimizer is None
+    from keras_steg.models import exypno
+
+    for model in (baluja.steg_model(filters=4), exypno.steg_model(width=0.125)):
+        # Same inputs, two passes: the container is the same; the revealed secret differs only
+        # when the training noise sits between sender and receiver.
+        noisy = [model(photo_batch, training=True) for _ in range(2)]
+        np.testing.assert_allclose(noisy[0]["container"], noisy[1]["container"])
+        assert not np.allclose(noisy[0]["revealed"], noisy[1]["revealed"])
+        clean = [model(photo_batch, training=False)["revealed"] for _ in range(2)]
+        np.testing.assert_array_equal(clean[0], clean[1])
+        assert model.multiple == 1 and model.reveal_optimizer is None

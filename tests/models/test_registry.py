@@ -55,3 +55,12 @@ def test_channel_composes_noise_then_quantization():
     np.testing.assert_array_equal(channel(x, training=False), x)
     with pytest.raises(ValueError, match="noise_stddev"):
         build_channel(-1.0)
+
+
+def test_channel_never_rounds_the_container_under_mixed_precision():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    channel = build_channel(0.01)  # built by its first call, as inside a train step
+    x = np.full((1, 4, 4, 3), 0.7003, np.float32)  # not a bfloat16 number
+    out = channel(x, training=False)
+    assert out.dtype == "float32"
+    np.testing.assert_array_equal(out, x)
