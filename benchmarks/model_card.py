@@ -24,12 +24,6 @@ from keras_steg.evaluation import evaluate_files, summarize, write_csv
 from keras_steg.inference import from_saved_models
 from keras_steg.models.registry import get_family
 
-FAMILY_TEXT = {
-    "scnn": "SCNN, paper widths: H-net Fig. 2, R-net Fig. 3",
-    "baluja": "Baluja 2017: prep (2 layers) + hiding (5 layers) sender, reveal (5 layers) receiver",
-    "exypno": "ExypnoSteganos: compressor CN + encoder EN sender, decoder DN receiver",
-}
-
 
 def _history(run: Path) -> list[dict]:
     with open(run / "history.csv") as f:
@@ -104,7 +98,7 @@ def describe_family(meta: dict) -> str:
     """One line naming the family and the arguments it was built with."""
     config = meta.get("config") or {}
     args = ", ".join(f"{k}={v}" for k, v in config.items())
-    return FAMILY_TEXT.get(meta["family"], meta["family"]) + (f" ({args})" if args else "")
+    return get_family(meta["family"]).module.DESCRIPTION + (f" ({args})" if args else "")
 
 
 def describe_recipe(family: str, run_config: dict) -> list[str]:

@@ -36,7 +36,7 @@ import tensorflow as tf
 
 from keras_steg.data import images as image_data
 from keras_steg.flops import conv_gflops
-from keras_steg.models.registry import build_model
+from keras_steg.models.registry import build_model, get_family
 from keras_steg.training import TrainConfig, finished_run, make_datasets, make_model, train
 
 FAMILIES = ("scnn", "baluja")
@@ -116,6 +116,13 @@ def trained_run(args, family: str, beta: float) -> Path:
     return out
 
 
+def recipe_text(family: str) -> str:
+    """"scnn: 2 Adams, lr 0.001 (beta_1 0.5)"-style summary of a family's optimizers."""
+    recipe = get_family(family).recipe
+    count = "2 Adams" if recipe.reveal_lr is not None else "1 Adam"
+    return f"{family}: {count}, lr {recipe.lr:g} (beta_1 {recipe.beta_1:g}), {recipe.loss.upper()} loss"
+
+
 def history(run: Path) -> dict[str, list[float]]:
     with open(run / "history.csv") as f:
         rows = list(csv.DictReader(f))
@@ -152,8 +159,7 @@ def _training_settings(args) -> list[str]:
             f"{args.epochs} epochs of {args.images} images ({args.images // args.batch} steps of "
             f"{args.batch // 2} covers + {args.batch // 2} secrets), {args.crop}x{args.crop} random crops; "
             f"validation: centre {args.val_size}x{args.val_size} squares",
-            "families' own recipes (SCNN: two Adams 1e-3, beta_1 0.5; Baluja: one Adam 1e-4), "
-            f"{args.precision}",
+            "families' own recipes (" + "; ".join(recipe_text(f) for f in FAMILIES) + f"), {args.precision}",
             f"machine: {machine()}"]
 
 

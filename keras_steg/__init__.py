@@ -1,4 +1,4 @@
-"""keras_steg: deep steganography (SCNN) for Keras 3 / TensorFlow.
+"""keras_steg: deep steganography (SCNN, Baluja 2017, ExypnoSteganos) for Keras 3 / TensorFlow.
 
 Public API: ``StegModel``, ``build_model``, ``load_pretrained``, ``hide``, ``reveal``.
 Importing the package registers its Keras classes, so ``keras.saving.load_model`` can read

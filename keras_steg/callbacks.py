@@ -7,13 +7,16 @@ import math
 import os
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_steg.metrics import residual
-from keras_steg.models.recipe import Recipe
+
+if TYPE_CHECKING:  # a type hint only: callbacks do not depend on the model families
+    from keras_steg.models.recipe import Recipe
 
 
 class PlateauScheduler(keras.callbacks.Callback):

@@ -138,8 +138,9 @@ def cmd_demo(args) -> None:
 # === Parser ===
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of every verb."""
-    parser = argparse.ArgumentParser(prog="keras-steg", description="Deep steganography: hide an "
-                                     "image inside another and reveal it (SCNN, Keras 3).")
+    parser = argparse.ArgumentParser(
+        prog="keras-steg", description="Deep steganography: hide an image inside another and "
+        "reveal it (SCNN, Baluja, ExypnoSteganos; Keras 3).")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     model_help = "shipped model name (default: scnn) or an exported model folder"
 
@@ -163,10 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=8, help="cover/secret pairs per step (default: 8)")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--steps-per-epoch", type=int, default=500)
-    p.add_argument("--lr", type=float, help="learning rate of the (hiding network's) Adam "
-                   "(default: the family's: scnn 1e-3, baluja 1e-4, exypno 1e-5)")
+    p.add_argument("--lr", type=float, help="learning rate of the sender's (or the only) Adam "
+                   "(default: the family's recipe, see README)")
     p.add_argument("--reveal-lr", type=float,
-                   help="reveal network learning rate, two-optimizer families only (scnn: 1e-3)")
+                   help="learning rate of the receiver's Adam, two-optimizer families (scnn) only")
     p.add_argument("--alpha", type=float, help="weight of the cover loss (default: 1)")
     p.add_argument("--beta", type=float, help="weight of the secret loss (default: 0.75)")
     p.add_argument("--loss", choices=["mse", "sse", "ssim"],

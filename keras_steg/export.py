@@ -5,7 +5,8 @@ Layout written by ``export_model(model, out)``::
     out/sender/      SavedModel, signature serving_default(cover, secret) -> {"container"}
     out/receiver/    SavedModel, signature serving_default(container) -> {"secret"}
     out/model.keras  the whole StegModel, for fine-tuning (optional)
-    out/metadata.json  family, channels, spatial multiples, and measured quality if given
+    out/metadata.json  family and its builder config, channels, spatial multiples, and
+                       measured quality if given
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from keras_steg.callbacks import (
     plateau_schedulers,
 )
 from keras_steg.data import images as image_data
-from keras_steg.models.registry import build_model, family_multiple, get_family
+from keras_steg.models.registry import build_model, family_config, family_multiple, get_family
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
@@ -66,6 +66,7 @@ class TrainConfig:
         for name in ("lr", "reveal_lr", "beta_1", "alpha", "beta", "loss"):
             if getattr(self, name) is None:
                 setattr(self, name, getattr(recipe, name))
+        family_config(self.model, self.model_config)  # a bad argument fails before any file is written
         multiple = family_multiple(self.model)
         for name in ("crop", "val_size"):
             value = getattr(self, name)
@@ -109,7 +110,18 @@ def make_datasets(cfg: TrainConfig):
 def make_model(cfg: TrainConfig) -> keras.Model:
     """Build (or load with ``init``) the model and compile it with the family's optimizers."""
     keras.mixed_precision.set_global_policy(cfg.precision)
-    model = build_model(cfg.model, **cfg.model_config)
+    config = cfg.model_config
+    if cfg.init and not cfg.init.endswith((".keras", ".h5")):
+        # An exported folder says what it is: its family must match, its config is the default.
+        from keras_steg.export import read_metadata
+        from keras_steg.pretrained import resolve_model_dir
+
+        meta = read_metadata(resolve_model_dir(cfg.init))
+        if meta.get("family", cfg.model) != cfg.model:
+            family = meta["family"]
+            raise ValueError(f"--init {cfg.init} is a {family!r} model; give --model {family}")
+        config = config or meta.get("config", {})
+    model = build_model(cfg.model, **config)
     if cfg.init:
         from keras_steg.export import load_weights_into
         load_weights_into(model, cfg.init)

@@ -154,7 +154,7 @@ def test_cli_trains_a_single_optimizer_family_with_its_recipe(folder, tmp_path):
     header = next(csv.DictReader(open(out / "history.csv")))
     assert "lr_optimizer" in header and "lr_reveal_optimizer" not in header
     model = keras.saving.load_model(out / "last.keras", compile=False)
-    assert model.name == "exypno" and model.family_config == {"width": 0.125}
+    assert model.name == "exypno" and model.family_config["width"] == 0.125
 
 
 def test_reveal_lr_is_refused_for_one_optimizer_families(folder, tmp_path, capsys):
@@ -163,3 +163,15 @@ def test_reveal_lr_is_refused_for_one_optimizer_families(folder, tmp_path, capsy
     assert main(args) == 2
     assert "one optimizer" in capsys.readouterr().err
     assert main(args[:-4] + ["--model-config", "nonsense"]) == 2
+
+
+def test_init_from_an_exported_folder_takes_its_family_config(folder, tmp_path):
+    from keras_steg import build_model
+    from keras_steg.export import export_model
+
+    exported = export_model(build_model("exypno", width=0.125), tmp_path / "exported")
+    cfg = _config(folder, tmp_path / "run", model="exypno", epochs=1, steps_per_epoch=1, crop=24,
+                  val_size=24, init=str(exported))
+    train(cfg, verbose=0)  # no --model-config needed: the folder's metadata has width 0.125
+    with pytest.raises(ValueError, match="is a 'exypno' model; give --model exypno"):
+        train(_config(folder, tmp_path / "run2", init=str(exported)), verbose=0)

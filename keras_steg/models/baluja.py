@@ -23,6 +23,8 @@ from keras_steg.layers import build_channel
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
 
+DESCRIPTION = "Baluja 2017: prep (2 layers) + hiding (5 layers) sender, reveal (5 layers) receiver"
+
 KERNELS = (3, 4, 5)
 FILTERS = 50
 PREP_LAYERS, HIDE_LAYERS, REVEAL_LAYERS = 2, 5, 5

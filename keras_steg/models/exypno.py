@@ -28,6 +28,8 @@ from keras_steg.layers import build_channel
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
 
+DESCRIPTION = "ExypnoSteganos: compressor CN + encoder EN sender, decoder DN receiver"
+
 # (filters, kernel) of the three parallel groups; each group is GROUP_DEPTH stacked convs.
 GROUPS = ((32, 4), (64, 5), (128, 6))
 GROUP_DEPTH = 5

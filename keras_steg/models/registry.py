@@ -1,7 +1,7 @@
 """build_model(family, **config) -> StegModel: one entry point for every model family.
 
-A family is a module with ``steg_model(**config) -> StegModel`` and a training ``RECIPE``; this
-table is the only place that lists them.
+A family is a module with ``steg_model(**config) -> StegModel``, a training ``RECIPE`` and a
+one-line ``DESCRIPTION``; this table is the only place that lists them.
 """
 
 from __future__ import annotations
@@ -54,10 +54,18 @@ def build_model(family: str, **config) -> StegModel:
     can be rebuilt. An argument the family does not take is a ValueError.
     """
     builder = get_family(family).module.steg_model
-    try:
-        inspect.signature(builder).bind(**config)
-    except TypeError as err:
-        raise ValueError(f"{family}: {err}; it takes {list(inspect.signature(builder).parameters)}") from None
-    model = builder(**config)
-    model.family_config = dict(config)
+    model = builder(**family_config(family, config))
+    model.family_config = family_config(family, config)
     return model
+
+
+def family_config(family: str, config: dict) -> dict:
+    """``config`` completed with the defaults of ``family``'s builder (so an exported model is
+    rebuilt the same even if a default changes later); ValueError for an argument it lacks."""
+    signature = inspect.signature(get_family(family).module.steg_model)
+    try:
+        bound = signature.bind(**config)
+    except TypeError as err:
+        raise ValueError(f"{family}: {err}; it takes {', '.join(signature.parameters)}") from None
+    bound.apply_defaults()
+    return dict(bound.arguments)

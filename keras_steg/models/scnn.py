@@ -29,6 +29,8 @@ RNET_FILTERS = (64, 128, 256, 128, 64)
 # Five stride-2 levels: inputs must be multiples of 2**5.
 HNET_MULTIPLE = 2 ** len(HNET_FILTERS)
 
+DESCRIPTION = "SCNN, paper widths: H-net (Fig. 2) sender, R-net (Fig. 3) receiver"
+
 # DDH/SCNN training: two Adams (lr 1e-3, beta_1 0.5), H-net reduced on the validation total
 # loss (patience 5), R-net on the validation secret loss (patience 8), factor 0.2.
 RECIPE = Recipe(
@@ -167,18 +169,25 @@ def reveal_network(
     return keras.Model(container, secret, name=name)
 
 
-def steg_model(channels: int = 3, quantize: bool = True) -> StegModel:
+def steg_model(channels: int = 3, quantize: bool = True, noise_stddev: float = 0.0) -> StegModel:
     """SCNN (paper widths) as a StegModel: H-net (Fig. 2) sender, R-net (Fig. 3) receiver.
 
     Args:
         channels: image channels of cover, container and secret (3 for RGB).
         quantize: round the container to 8 bits (straight-through) in training, so the
             receiver learns to read containers saved as PNG.
+        noise_stddev: Gaussian noise on the container before the receiver, in training (the
+            paper has none: 0).
+
+    Example:
+        >>> model = steg_model()
+        >>> model.compile(keras.optimizers.Adam(1e-3, beta_1=0.5),
+        ...               reveal_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5))
     """
     return StegModel(
         hiding_network(channels, channels),
         reveal_network(channels, channels),
-        channel=build_channel(quantize=quantize),
+        channel=build_channel(noise_stddev, quantize),
         multiple=HNET_MULTIPLE,
         name="scnn",
     )
