@@ -40,7 +40,8 @@ def main() -> None:
     parser.add_argument("--out", help="also write the Markdown table here")
     args = parser.parse_args()
     lines = [f"Convolution GFLOP per {args.size}x{args.size} cover/secret pair (hide + reveal) and "
-             "parameters, all weights including BatchNorm statistics (`python benchmarks/family_costs.py`)", "",
+             "parameters, all weights including BatchNorm statistics "
+             "(`python benchmarks/family_costs.py`)", "",
              "| family | width | sender GFLOP | receiver GFLOP | total GFLOP | parameters |",
              "|---|---|---:|---:|---:|---:|"]
     lines += [f"| {f} | {w} | {s:.1f} | {r:.1f} | {t:.1f} | {p:,} |"
