@@ -9,7 +9,8 @@
 folder) or, with ``--data-dir``, a prepared tfds dataset (``--val-data`` a split). Each table
 writes ``tableN.md`` (our numbers beside the paper's, with the settings used) and
 ``tableN.csv`` into ``--out``. Tables I and II train one model per family and beta in
-``--out/runs/`` and reuse a finished run, so running table2 after table1 trains nothing.
+``--runs`` (default ``--out/runs/``) and reuse a finished run, so table2 after table1 trains
+nothing.
 
 Mapping to the paper: our training split plays the role of its ImageNet training photos, our
 validation split that of its test photos. The paper is not consistent about its Holiday
@@ -92,7 +93,7 @@ def run_config(args, family: str, beta: float) -> TrainConfig:
     batch_pairs = args.batch // 2
     return TrainConfig(
         data=args.data, data_dir=args.data_dir, val_data=args.val_data,
-        out=str(Path(args.out) / "runs" / f"{family}_beta{beta:g}"), model=family,
+        out=str(Path(args.runs or Path(args.out) / "runs") / f"{family}_beta{beta:g}"), model=family,
         crop=args.crop, val_size=args.val_size, batch=batch_pairs, epochs=args.epochs,
         steps_per_epoch=max(1, args.images // args.batch), beta=beta, precision=args.precision,
         scale_to=args.val_size, bn_batches=0, seed=args.seed,
@@ -307,6 +308,7 @@ def main(argv: list[str] | None = None) -> None:
             p.add_argument("--images", type=int, default=400, help="images per epoch")
             p.add_argument("--batch", type=int, default=16, help="images per step (half covers)")
             p.add_argument("--val-size", type=int, default=128)
+            p.add_argument("--runs", help="folder for the training runs (default: OUT/runs)")
             p.add_argument("--verbose", type=int, default=2)
         if name == "table1":
             p.add_argument("--betas", type=float, nargs="+", default=[0.5, 0.75, 1.0])
