@@ -198,7 +198,8 @@ def main() -> None:
         "",
         "```",
         f"python benchmarks/model_card.py --data ../shared/data/images --model saved_models/{args.name} "
-        + " ".join(f"--run {r}" for r in args.run) + (' --note "..."' if args.note else ""),
+        f"--name {args.name} " + " ".join(f"--run {r}" for r in args.run)
+        + (' --note "..."' if args.note else ""),
         "```",
         "",
     ]

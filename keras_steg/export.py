@@ -105,7 +105,7 @@ def export_model(model, out: str | Path, keras_file: bool = True, overwrite: boo
                   family_config=model.family_config, name=model.name).save(out / "model.keras")
     metadata = {
         "family": model.name,
-        "config": model.family_config,
+        "config": _complete_config(model),
         "cover_channels": int(model.sender.output.shape[-1]),
         "secret_channels": int(model.receiver.output.shape[-1]),
         "sender_multiple": int(model.multiple),
@@ -116,6 +116,16 @@ def export_model(model, out: str | Path, keras_file: bool = True, overwrite: boo
 
     clear_model_cache()  # a folder exported again in this process must not serve the old model
     return out
+
+
+def _complete_config(model) -> dict:
+    """The model's builder config with the family's defaults filled in (a model saved before
+    configs were stored whole, or built by hand under a family's name)."""
+    from keras_steg.models.registry import FAMILIES, family_config
+
+    if model.name in FAMILIES:
+        return family_config(model.name, model.family_config)
+    return dict(model.family_config)
 
 
 def read_metadata(path: str | Path) -> dict:
