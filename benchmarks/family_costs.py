@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 
+from reporting import emit  # benchmarks/ is the script folder, so on sys.path
+
 from keras_steg import build_model
 from keras_steg.flops import conv_gflops
 
@@ -47,10 +49,7 @@ def main() -> None:
     lines += [f"| {f} | {w} | {s:.1f} | {r:.1f} | {t:.1f} | {p:,} |"
               for f, w, s, r, t, p in cost_rows(args.size)]
     text = "\n".join(lines)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
+    emit(text, args.out)
 
 
 if __name__ == "__main__":

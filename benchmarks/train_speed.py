@@ -15,6 +15,7 @@ import statistics
 import time
 
 import tensorflow as tf
+from reporting import emit  # benchmarks/ is the script folder, so on sys.path
 
 from keras_steg.training import TrainConfig, make_datasets, make_model
 
@@ -61,10 +62,7 @@ def main() -> None:
         "",
         f"bf16 speed-up over float32: {ratio:.2f}x",
     ])
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
+    emit(text, args.out)
 
 
 if __name__ == "__main__":
