@@ -123,6 +123,32 @@ def describe_recipe(family: str, run_config: dict) -> list[str]:
     return [f"{optimizers}; {schedules}; loss {alpha:g} {loss}(cover) + {beta:g} {loss}(secret)."]
 
 
+def robustness_section(folder: str | None, model_dir: Path, command: str) -> list[str]:
+    """Card lines with the robustness table and plot of ``folder`` (copied into the model
+    folder); none without a folder."""
+    if not folder:
+        return []
+    import shutil
+
+    source = Path(folder)
+    if source.resolve() != model_dir.resolve():
+        shutil.copy(source / "robustness.png", model_dir / "robustness.png")
+        shutil.copy(source / "robustness.csv", model_dir / "robustness.csv")
+    return [
+        "## Robustness: the secret after real attacks on the saved container",
+        "",
+        "Secret PSNR/SSIM when the 8-bit container is attacked before the reveal: real JPEG",
+        "(OpenCV), Gaussian noise rounded back to 8 bits, a centred crop (the secret is scored",
+        "on the same window), a shrink and enlarge back. `png` is the container as saved.",
+        f"Measured with `{command}`.",
+        "",
+        (source / "robustness.md").read_text().rstrip(),
+        "",
+        "![robustness curves](robustness.png)",
+        "",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="the training image folder")
@@ -133,6 +159,10 @@ def main() -> None:
     parser.add_argument("--val-fraction", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--note", default="", help="a remark added under the training table")
+    parser.add_argument("--robustness", help="folder written by `keras-steg robustness --out DIR` "
+                        "for this model: its table and plot go into the card")
+    parser.add_argument("--robustness-command", default="keras-steg robustness ...",
+                        help="the command that wrote --robustness, quoted in the card")
     args = parser.parse_args()
 
     model_dir = Path(args.model)
@@ -153,6 +183,10 @@ def main() -> None:
     (model_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
 
     first = _config(runs[0]) if runs else {}
+    spec = _config(runs[-1]).get("channel") if runs else None
+    if spec:
+        channel = (f"`--channel {spec}` (one attack per batch, chosen at random, then 8-bit "
+                   "rounding; see `keras-steg train --help`)")
     lines = [
         f"# Model card: `{args.name}`",
         "",
@@ -194,6 +228,7 @@ def main() -> None:
         *([args.note, ""] if args.note else []),
         "![learning curve](learning_curve.png)",
         "",
+        *robustness_section(args.robustness, model_dir, args.robustness_command),
         "Reproduce the numbers above:",
         "",
         "```",

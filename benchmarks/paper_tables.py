@@ -38,6 +38,7 @@ import tensorflow as tf
 from keras_steg.data import images as image_data
 from keras_steg.flops import conv_gflops
 from keras_steg.models.registry import build_model, get_family
+from keras_steg.precision import resolve_precision
 from keras_steg.training import TrainConfig, finished_run, make_datasets, make_model, train
 
 FAMILIES = ("scnn", "baluja")
@@ -299,7 +300,8 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--data-dir")
         p.add_argument("--val-data")
         p.add_argument("--out", default="benchmarks/results")
-        p.add_argument("--precision", default="mixed_bfloat16")
+        p.add_argument("--precision", default="auto", type=resolve_precision,
+                       help="dtype policy; auto: the fastest one this machine runs natively")
         p.add_argument("--crop", type=int, default=64)
         p.add_argument("--seed", type=int, default=0)
         p.set_defaults(func=fn)

@@ -1,4 +1,4 @@
-"""The ``keras-steg`` command line: train, hide, reveal, evaluate, export, demo."""
+"""The ``keras-steg`` command line: train, hide, reveal, evaluate, robustness, export, demo."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import sys
 import time
 import warnings
 from pathlib import Path
+
+from keras_steg.channel_spec import CHANNEL_HELP
+from keras_steg.precision import CHOICES as PRECISION_CHOICES
 
 EXIT_BAD_INPUT = 2
 
@@ -59,7 +62,7 @@ def cmd_train(args) -> None:
         crop=args.size, val_size=args.val_size, scale_to=args.scale_to or None,
         batch=args.batch, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
         lr=args.lr, reveal_lr=args.reveal_lr, alpha=args.alpha, beta=args.beta, loss=args.loss,
-        quantize_after=args.quantize_after, precision=args.precision, init=args.init,
+        channel=args.channel, quantize_after=args.quantize_after, precision=args.precision, init=args.init,
         seed=args.seed, warmup=args.warmup, bn_batches=args.bn_batches,
     )
     train(cfg, overwrite=args.overwrite)
@@ -109,6 +112,45 @@ def cmd_evaluate(args) -> None:
     if args.csv:
         write_csv(rows, args.csv)
         print(f"per-image table written to {args.csv}")
+
+
+def cmd_robustness(args) -> None:
+    from keras_steg import robustness
+    from keras_steg.data.images import list_images
+    from keras_steg.evaluation import load_square
+    from keras_steg.imageio import ImageError
+    from keras_steg.inference import from_saved_models
+
+    out = Path(args.out)
+    outputs = {ext: out / f"robustness.{ext}" for ext in ("csv", "png", "md")}
+    taken = [str(p) for p in outputs.values() if p.exists()]
+    if taken and not args.overwrite:
+        raise BadInput(f"{taken[0]}: already exists (use --overwrite to replace it)")
+    if args.pairs < 2:
+        raise BadInput(f"--pairs must be at least 2, got {args.pairs}")
+    images = []
+    for f in list_images(args.data):
+        try:
+            images.append(load_square(f, args.size))
+        except ImageError as err:
+            warnings.warn(f"skipped: {err}", UserWarning, stacklevel=2)
+        if len(images) == args.pairs:
+            break
+    if len(images) < 2:
+        raise BadInput(f"{args.data}: robustness needs at least two readable images")
+    rows = []
+    for name in args.model or ["scnn"]:
+        print(f"{name}: {len(images)} pairs at {args.size}x{args.size}", file=sys.stderr)
+        rows += robustness.robustness_rows(from_saved_models(name), images, model=name,
+                                           progress=_progress)
+        print(file=sys.stderr)
+    out.mkdir(parents=True, exist_ok=True)
+    table = robustness.format_table(rows)
+    print(table)
+    robustness.write_csv(rows, outputs["csv"])
+    outputs["md"].write_text(table + "\n")
+    robustness.plot(rows, outputs["png"])
+    print(f"table, CSV and plot written to {out}/robustness.{{md,csv,png}}")
 
 
 def cmd_export(args) -> None:
@@ -172,10 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--beta", type=float, help="weight of the secret loss (default: 0.75)")
     p.add_argument("--loss", choices=["mse", "sse", "ssim"],
                    help="pixel loss (default: the family's, mse; exypno sse as in its paper)")
+    p.add_argument("--channel", help="training attacks on the container (default: the family's "
+                   "8-bit rounding): " + CHANNEL_HELP)
     p.add_argument("--quantize-after", type=int, default=0,
                    help="steps before 8-bit container quantization switches on (default: 0)")
-    p.add_argument("--precision", default="mixed_bfloat16",
-                   choices=["float32", "mixed_bfloat16", "mixed_float16"])
+    p.add_argument("--precision", default="auto", choices=PRECISION_CHOICES,
+                   help="dtype policy (default: auto = mixed_float16 on a GPU, mixed_bfloat16 on a "
+                   "CPU with native bf16, else float32)")
     p.add_argument("--warmup", type=int, default=0, help="steps of linear learning-rate warm-up")
     p.add_argument("--bn-batches", type=int, default=50,
                    help="batches for the final precise BatchNorm statistics (0: skip)")
@@ -208,6 +253,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", help="write the per-image table here")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_evaluate)
+
+    p = verbs.add_parser("robustness", help="secret PSNR/SSIM after JPEG, noise, crop and resize "
+                         "of the saved container: table, CSV and plot")
+    p.add_argument("--data", required=True, help="image folder (image i hides image i+1)")
+    p.add_argument("--model", action="append",
+                   help=model_help + "; repeat to compare models on one plot")
+    p.add_argument("--size", type=int, default=256, help="centre square of each photo (default 256)")
+    p.add_argument("--pairs", type=int, default=8, help="how many images to use (default 8)")
+    p.add_argument("--out", default="robustness", help="folder for robustness.{csv,png,md}")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_robustness)
 
     p = verbs.add_parser("export", help="write sender and receiver SavedModels from a .keras checkpoint")
     p.add_argument("checkpoint", help=".keras file (e.g. OUT/best.keras from train)")

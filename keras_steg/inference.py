@@ -16,6 +16,7 @@ import tensorflow as tf
 from keras_steg.export import read_metadata
 from keras_steg.imageio import ImageError, read_image, to_float, to_uint8
 from keras_steg.pretrained import resolve_model_dir
+from keras_steg.tiling import tiled_map
 
 ImageLike = Any  # str | os.PathLike | np.ndarray | PIL.Image.Image
 
@@ -58,18 +59,41 @@ class Steganographer:
 
     ``sender``/``receiver`` are callables on float32 (1, H, W, C) tensors in [0, 1] returning
     the same; ``multiple`` is the spatial multiple the sender needs (and the smallest size).
+    Images larger than ``tile`` pixels a side go through in overlapping tiles of ``tile``
+    (``keras_steg.tiling``), so memory stays constant in the image size; ``tile=None`` always
+    runs one pass. The receiver's margin covers the SCNN R-net's receptive field, so its tiled
+    output equals one pass; the sender's U-Net sees the whole tile, so each tile is hidden on
+    its own and ``sender_margin`` keeps the kept pixels away from tile borders.
     """
 
     sender: Any
     receiver: Any
     multiple: int = 32
     receiver_multiple: int = 1
+    tile: int | None = 768
+    sender_margin: int = 64
+    receiver_margin: int = 16
 
-    def _check_size(self, image: np.ndarray, name: str) -> None:
+    def _sender_tile(self, cover: np.ndarray, secret: np.ndarray) -> np.ndarray:
+        container = self.sender(tf.constant(to_float(cover)[None]), tf.constant(to_float(secret)[None]))
+        return to_uint8(np.asarray(container)[0])
+
+    def _receiver_tile(self, container: np.ndarray) -> np.ndarray:
+        return to_uint8(np.asarray(self.receiver(tf.constant(to_float(container)[None])))[0])
+
+    def _map(self, fn, images: list[np.ndarray], margin: int, multiple: int) -> np.ndarray:
+        if self.tile is None:
+            return fn(*images)
+        margin = -(-margin // multiple) * multiple
+        tile = max(-(-self.tile // multiple) * multiple, 2 * margin + multiple)
+        return tiled_map(fn, images, tile, margin, multiple)
+
+    @staticmethod
+    def _check_size(image: np.ndarray, name: str, minimum: int) -> None:
         h, w = image.shape[:2]
-        if min(h, w) < self.multiple:
+        if min(h, w) < minimum:
             raise ImageError(f"{name} is {w}x{h}; this model needs at least "
-                             f"{self.multiple}x{self.multiple} pixels")
+                             f"{minimum}x{minimum} pixels")
 
     def hide(self, cover: ImageLike, secret: ImageLike) -> np.ndarray:
         """Hide ``secret`` in ``cover`` -> container, RGB uint8 of the cover's size.
@@ -80,28 +104,25 @@ class Steganographer:
             raise ImageError("this model folder has no sender/: it can only reveal")
         cover = as_rgb_uint8(cover, "cover")
         secret = as_rgb_uint8(secret, "secret")
-        self._check_size(cover, "cover")
+        self._check_size(cover, "cover", self.multiple)
         h, w = cover.shape[:2]
         if secret.shape[:2] != (h, w):
             warnings.warn(f"secret {secret.shape[1]}x{secret.shape[0]} resized to the cover's "
                           f"{w}x{h}", UserWarning, stacklevel=2)
             secret = cv2.resize(secret, (w, h), interpolation=cv2.INTER_AREA)
-        batch = {
-            "cover": to_float(pad_to_multiple(cover, self.multiple))[None],
-            "secret": to_float(pad_to_multiple(secret, self.multiple))[None],
-        }
-        container = self.sender(tf.constant(batch["cover"]), tf.constant(batch["secret"]))
-        return to_uint8(np.asarray(container)[0, :h, :w])
+        padded = [pad_to_multiple(image, self.multiple) for image in (cover, secret)]
+        return self._map(self._sender_tile, padded, self.sender_margin, self.multiple)[:h, :w]
 
     def reveal(self, container: ImageLike) -> np.ndarray:
         """Reveal the secret of a container -> RGB uint8 of the container's size."""
         if self.receiver is None:
             raise ImageError("this model folder has no receiver/: it can only hide")
         container = as_rgb_uint8(container, "container")
-        self._check_size(container, "container")
+        self._check_size(container, "container", self.receiver_multiple)
         h, w = container.shape[:2]
-        x = to_float(pad_to_multiple(container, self.receiver_multiple))[None]
-        return to_uint8(np.asarray(self.receiver(tf.constant(x)))[0, :h, :w])
+        padded = pad_to_multiple(container, self.receiver_multiple)
+        return self._map(self._receiver_tile, [padded], self.receiver_margin,
+                         self.receiver_multiple)[:h, :w]
 
 
 def from_saved_models(name_or_dir: str | None = None) -> Steganographer:

@@ -20,9 +20,9 @@ from keras_steg.callbacks import (
     plateau_schedulers,
 )
 from keras_steg.data import images as image_data
+from keras_steg.layers import parse_channel
 from keras_steg.models.registry import build_model, family_config, family_multiple, get_family
-
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+from keras_steg.precision import resolve_precision
 
 
 @dataclass
@@ -51,9 +51,11 @@ class TrainConfig:
     alpha: float | None = None       # weight of the cover loss (ExypnoSteganos' alpha; 1)
     beta: float | None = None
     loss: str | None = None          # None: the family's ("mse"; ExypnoSteganos "sse")
+    channel: str | None = None       # attack spec, e.g. "quantize,jpeg:50-95,noise:0.02,crop:0.8";
+    #                                  None: the family's channel (8-bit rounding, noise)
     quantize_after: int = 0          # steps before the 8-bit channel switches on
     warmup: int = 0                  # steps of linear learning-rate warm-up
-    precision: str = "mixed_bfloat16"
+    precision: str = "auto"          # "auto": the fastest policy this machine has natively
     init: str | None = None          # shipped model name/dir, or a .keras file, to start from
     bn_batches: int = 50             # training batches for the final precise-BatchNorm pass
     seed: int = 0
@@ -67,14 +69,15 @@ class TrainConfig:
             if getattr(self, name) is None:
                 setattr(self, name, getattr(recipe, name))
         family_config(self.model, self.model_config)  # a bad argument fails before any file is written
+        if self.channel is not None:
+            parse_channel(self.channel)
         multiple = family_multiple(self.model)
         for name in ("crop", "val_size"):
             value = getattr(self, name)
             if value <= 0 or value % multiple:
                 raise ValueError(f"{name} must be a positive multiple of {multiple} for "
                                  f"{self.model!r}, got {value}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        self.precision = resolve_precision(self.precision)  # the config records what ran
 
 
 def make_datasets(cfg: TrainConfig):
@@ -122,6 +125,8 @@ def make_model(cfg: TrainConfig) -> keras.Model:
             raise ValueError(f"--init {cfg.init} is a {family!r} model; give --model {family}")
         config = config or meta.get("config", {})
     model = build_model(cfg.model, **config)
+    if cfg.channel is not None:
+        model.channel = parse_channel(cfg.channel, seed=cfg.seed)
     if cfg.init:
         from keras_steg.export import load_weights_into
         load_weights_into(model, cfg.init)

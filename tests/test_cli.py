@@ -1,6 +1,7 @@
 """The command line: every verb, and every kind of bad input as a one-line error with exit 2."""
 
 import shutil
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -70,16 +71,18 @@ def test_truncated_png(run, exported_scnn, photos, tmp_path):
     _one_line_error(code, err, "not a readable image")
 
 
-def test_one_pixel_and_too_small_containers(run, exported_scnn, photos, tmp_path):
+def test_too_small_cover_and_small_container(run, exported_scnn, photos, tmp_path):
     tiny = tmp_path / "tiny.png"
     cv2.imwrite(str(tiny), np.zeros((1, 1, 3), np.uint8))
     code, _, err = run("hide", "--cover", tiny, "--secret", tiny, "-o", tmp_path / "c.png",
                        "--model", exported_scnn)
     _one_line_error(code, err, "at least 32x32")
+    # The receiver is fully convolutional at stride 1: a small (e.g. cropped) container is fine.
     small = tmp_path / "small.png"
     cv2.imwrite(str(small), photos[0][:16, :24])
     code, _, err = run("reveal", small, "-o", tmp_path / "r.png", "--model", exported_scnn)
-    _one_line_error(code, err, "at least 32x32")
+    assert code == 0, err
+    assert read_image(tmp_path / "r.png").shape == (16, 24, 3)
 
 
 @pytest.mark.parametrize("kind,note", [("gray", "grayscale"), ("rgba", "alpha"), ("16bit", "16-bit")])
@@ -128,13 +131,33 @@ def test_train_bad_size(run, photo_files, tmp_path):
     _one_line_error(code, err, "multiple of 32")
 
 
+def test_train_bad_channel(run, tmp_path):
+    code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "run", "--channel", "jpeg:50,blur:2")
+    _one_line_error(code, err, "unknown channel attack 'blur:2'")
+    assert not (tmp_path / "run").exists()
+
+
+def test_robustness_writes_table_csv_plot_and_keeps_them(run, exported_scnn, photo_files, tmp_path):
+    out = tmp_path / "report"
+    args = ("robustness", "--data", Path(photo_files[0]).parent, "--model", exported_scnn, "--size", 32,
+            "--pairs", 2, "--out", out)
+    code, stdout, err = run(*args)
+    assert code == 0, err
+    assert "| jpeg | 30 |" in stdout and "| png |" in stdout
+    assert {p.name for p in out.iterdir()} == {"robustness.csv", "robustness.png", "robustness.md"}
+    before = (out / "robustness.csv").read_bytes()
+    code, _, err = run(*args)
+    _one_line_error(code, err, "already exists")
+    assert (out / "robustness.csv").read_bytes() == before
+
+
 def test_export_needs_a_keras_file(run, tmp_path):
     code, _, err = run("export", tmp_path / "missing.keras", "-o", tmp_path / "x")
     _one_line_error(code, err, "expected a .keras file")
 
 
 def test_help_for_every_verb(run):
-    for verb in ("train", "hide", "reveal", "evaluate", "export", "demo"):
+    for verb in ("train", "hide", "reveal", "evaluate", "robustness", "export", "demo"):
         with pytest.raises(SystemExit) as exit_info:
             main([verb, "--help"])
         assert exit_info.value.code == 0

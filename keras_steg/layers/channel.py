@@ -3,8 +3,80 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 
+from keras_steg.channel_spec import parse_spec
+from keras_steg.layers.attack import Attack
+from keras_steg.layers.geometry import RandomCrop, RandomResize
+from keras_steg.layers.jpeg import DifferentiableJpeg
+from keras_steg.layers.noise import RandomGaussianNoise
 from keras_steg.layers.quantize import Quantize8Bit
+
+
+@keras.saving.register_keras_serializable(package="keras_steg")
+class Identity(Attack):
+    """No attack: a clean container in the pool, so robustness is not bought with clean quality."""
+
+    def attack(self, x):
+        return x
+
+
+@keras.saving.register_keras_serializable(package="keras_steg")
+class Channel(keras.layers.Layer):
+    """A composite channel: one attack of ``attacks`` picked at random per batch, then 8-bit
+    quantization (every saved container is 8-bit) when ``quantize``.
+
+    Called on ``{"container", "secret"}`` it returns the attacked container and the secret the
+    receiver must reveal from it (a crop crops both); called on a tensor it returns the attacked
+    container. Active only with ``training=True`` (each part's own ``always`` aside).
+    Input: (B, H, W, C) float32 in [0, 1].
+    """
+
+    moves_pixels = True  # StegModel passes the secret along (see attack_pair)
+
+    def __init__(self, attacks=(), quantize: bool = True, seed: int | None = None, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+        self.attacks = [keras.saving.deserialize_keras_object(a) if isinstance(a, dict) else a
+                        for a in attacks]
+        self.quantizer = Quantize8Bit(name="quantize") if quantize else None
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    @property
+    def layers(self) -> list[keras.layers.Layer]:
+        """Every part: the attacks, then the quantizer (ChannelWarmup switches the latter)."""
+        return [*self.attacks, *([self.quantizer] if self.quantizer else [])]
+
+    def build(self, input_shape):
+        # The parts hold no shape-dependent weights (the quantizer's switch exists already).
+        self.built = True
+
+    def _pick(self, container, secret, training):
+        active = [a for a in self.attacks if a.active(training)]
+        if not active:
+            return container, secret
+        if len(active) == 1:
+            return active[0].attack_pair(container, secret)
+        index = keras.random.randint((), 0, len(active), seed=self.seed_generator)
+        branches = [lambda a=a: a.attack_pair(container, secret) for a in active]
+        return tf.switch_case(index, branches)
+
+    def call(self, inputs, training=None):
+        pair = isinstance(inputs, dict)
+        container = tf.cast(inputs["container"] if pair else inputs, tf.float32)
+        secret = inputs["secret"] if pair else container
+        container, secret = self._pick(container, secret, training)
+        if self.quantizer is not None:
+            container = self.quantizer(container, training=training)
+        return {"container": container, "secret": secret} if pair else container
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "quantize": self.quantizer is not None, "seed": self.seed,
+                "attacks": [keras.saving.serialize_keras_object(a) for a in self.attacks]}
 
 
 def build_channel(noise_stddev: float = 0.0, quantize: bool = True) -> keras.layers.Layer | None:
@@ -28,3 +100,26 @@ def build_channel(noise_stddev: float = 0.0, quantize: bool = True) -> keras.lay
     # A float32 input for the composite too: an unbuilt Sequential would otherwise take the
     # global (e.g. bfloat16) policy and cast the container before its float32 parts see it.
     return keras.Sequential([keras.Input((None, None, None), dtype="float32"), *parts], name="channel")
+
+
+def _attack(name: str, numbers: tuple[float, ...], seed: int | None) -> Attack:
+    """The layer of one parsed attack (see ``keras_steg.channel_spec``)."""
+    low, high = (numbers[0], numbers[-1]) if numbers else (None, None)
+    if name == "none":
+        return Identity(name="none")
+    if name == "jpeg":
+        return DifferentiableJpeg(int(low), int(high), seed=seed, name="jpeg")
+    if name == "noise":
+        return RandomGaussianNoise(high, low if len(numbers) == 2 else 0.0, seed=seed, name="noise")
+    if name == "crop":
+        return RandomCrop(low, seed=seed, name="crop")
+    return RandomResize(low, seed=seed, name="resize")
+
+
+def parse_channel(spec: str, seed: int | None = None) -> Channel:
+    """A ``Channel`` from a spec like "quantize,jpeg:50-95,noise:0.02,crop:0.8" (see
+    ``keras_steg.channel_spec.CHANNEL_HELP``); ValueError with a one-line reason for a bad spec."""
+    parsed = parse_spec(spec)
+    attacks = [_attack(name, numbers, None if seed is None else seed + i)
+               for i, (name, numbers) in enumerate(parsed.attacks)]
+    return Channel(attacks, quantize=parsed.quantize, seed=seed)

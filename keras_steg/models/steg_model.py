@@ -26,7 +26,8 @@ class StegModel(keras.Model):
         family_config: the arguments ``build_model(name, **family_config)`` rebuilds this model
             with (written into exported metadata).
 
-    ``call({"cover", "secret"})`` returns ``{"container", "revealed"}``. ``fit`` takes batches of
+    ``call({"cover", "secret"})`` returns ``{"container", "revealed"}``, plus ``"target"`` (the
+    secret as the attacked container still holds it) when a training channel crops. ``fit`` takes batches of
     ``{"cover", "secret"}`` dicts or ``(cover, secret)`` tuples.
 
     Example:
@@ -61,9 +62,20 @@ class StegModel(keras.Model):
     def call(self, inputs, training=None):
         container = self.sender({"cover": inputs["cover"], "secret": inputs["secret"]},
                                 training=training)
-        received = container if self.channel is None else self.channel(container, training=training)
+        target = inputs["secret"]
+        if self.channel is None:
+            received = container
+        elif training and getattr(self.channel, "moves_pixels", False):
+            # A crop moves pixels: the receiver is scored on the secret cropped the same way.
+            moved = self.channel({"container": container, "secret": target}, training=training)
+            received, target = moved["container"], moved["secret"]
+        else:
+            received = self.channel(container, training=training)
         revealed = self.receiver(received, training=training)
-        return {"container": container, "revealed": revealed}
+        outputs = {"container": container, "revealed": revealed}
+        if target is not inputs["secret"]:
+            outputs["target"] = target
+        return outputs
 
     # === Training ===
     def compile(self, optimizer="adam", reveal_optimizer=None, beta: float = 0.75,
@@ -127,7 +139,7 @@ class StegModel(keras.Model):
 
     def _compute_losses(self, cover, secret, outputs):
         cover_loss = self.pixel_loss(cover, outputs["container"])
-        secret_loss = self.pixel_loss(secret, outputs["revealed"])
+        secret_loss = self.pixel_loss(outputs.get("target", secret), outputs["revealed"])
         total = self.alpha * cover_loss + self.beta * secret_loss
         if self.losses:
             total += tf.add_n([tf.cast(x, tf.float32) for x in self.losses])
@@ -176,7 +188,8 @@ class StegModel(keras.Model):
         t["loss"].update_state(loss)
         t["cover_loss"].update_state(cover_loss)
         t["secret_loss"].update_state(secret_loss)
-        pairs = {"cover": (cover, outputs["container"]), "secret": (secret, outputs["revealed"])}
+        pairs = {"cover": (cover, outputs["container"]),
+                 "secret": (outputs.get("target", secret), outputs["revealed"])}
         for pair, (a, b) in pairs.items():
             for suffix, fn in image_metrics.IMAGE_METRICS.items():
                 t[image_metrics.metric_name(pair, suffix)].update_state(fn(a, b))

@@ -1,0 +1,150 @@
+"""The training-time channel layers: shapes, value ranges, gradients, identity at zero strength,
+the JPEG surrogate against real JPEG, the spec parser and the composite Channel."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_steg.attacks import jpeg as real_jpeg
+from keras_steg.layers import (
+    Channel,
+    DifferentiableJpeg,
+    Identity,
+    RandomCrop,
+    RandomGaussianNoise,
+    RandomResize,
+    jpeg_approximation,
+    parse_channel,
+)
+from keras_steg.metrics import psnr
+
+ATTACKS = {
+    "noise": lambda: RandomGaussianNoise(0.05, seed=1),
+    "jpeg": lambda: DifferentiableJpeg(30, 60, seed=1),
+    "crop": lambda: RandomCrop(0.5, seed=1),
+    "resize": lambda: RandomResize(0.5, seed=1),
+}
+
+
+@pytest.fixture
+def images(photos) -> np.ndarray:
+    """(2, 48, 64, 3) float32 in [0, 1]: two real photos, not square, not multiples of 16."""
+    return np.stack([p[:48, :64] for p in photos[:2]]).astype(np.float32) / 255.0
+
+
+@pytest.mark.parametrize("name", ATTACKS)
+def test_inactive_outside_training_active_in_training(name, images):
+    layer = ATTACKS[name]()
+    np.testing.assert_array_equal(layer(images, training=False), images)
+    attacked = np.asarray(layer(images, training=True))
+    assert attacked.dtype == np.float32 and attacked.shape[-1] == 3
+    if name == "crop":
+        assert attacked.shape[1] <= 48 and attacked.shape[2] <= 64
+    else:
+        assert attacked.shape == images.shape
+        assert np.abs(attacked - images).mean() > 1e-3  # it did something
+    if name != "noise":  # noise may leave [0, 1]; the quantizer after it clips
+        assert attacked.min() >= 0 and attacked.max() <= 1
+
+
+@pytest.mark.parametrize("name", ATTACKS)
+def test_gradient_reaches_the_container(name, images):
+    layer = ATTACKS[name]()
+    x = tf.Variable(images)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(layer(x, training=True)))
+    grad = tape.gradient(loss, x)
+    assert grad is not None and float(tf.reduce_sum(tf.abs(grad))) > 0
+
+
+@pytest.mark.parametrize("layer", [RandomGaussianNoise(0.0), RandomCrop(1.0), RandomResize(1.0),
+                                   Identity()], ids=["noise0", "crop1", "resize1", "none"])
+def test_identity_at_zero_strength(layer, images):
+    np.testing.assert_allclose(layer(images, training=True), images, atol=1e-6)
+
+
+def test_jpeg_at_quality_100_without_subsampling_is_near_identity(images):
+    out = jpeg_approximation(images, tf.fill([2], 100.0), subsample_chroma=False)
+    assert float(tf.reduce_min(psnr(images, out))) > 45
+
+
+@pytest.mark.parametrize("quality", [50, 75, 95])
+def test_jpeg_approximation_matches_real_jpeg(photos, quality):
+    photo = photos[0]
+    approx = jpeg_approximation(photo[None].astype(np.float32) / 255, tf.constant([float(quality)]))
+    real = real_jpeg(photo, quality).astype(np.float32) / 255
+    # Same codec steps, differing only in libjpeg's integer DCT and fancy upsampling.
+    assert float(psnr(real[None], approx)[0]) > 35
+    # ... and closer to real JPEG than the original is: it models the codec's loss.
+    assert float(psnr(real[None], approx)[0]) > float(psnr(real[None], photo[None] / 255)[0]) + 1
+
+
+def test_lower_jpeg_quality_loses_more(photos):
+    photo = photos[1][None].astype(np.float32) / 255
+    scores = [float(psnr(photo, jpeg_approximation(photo, tf.constant([q])))[0]) for q in (95.0, 75.0, 30.0)]
+    assert scores[0] > scores[1] > scores[2]
+
+
+def test_crop_moves_the_secret_with_the_container(images):
+    crop = RandomCrop(0.5, seed=3)
+    container, secret = crop.attack_pair(tf.constant(images), tf.constant(images * 0.5))
+    assert container.shape == secret.shape
+    np.testing.assert_allclose(secret, np.asarray(container) * 0.5, atol=1e-6)
+
+
+def test_noise_strength_follows_sigma():
+    flat = np.full((4, 64, 64, 3), 0.5, np.float32)
+    out = RandomGaussianNoise(0.02, min_stddev=0.02, seed=0)(flat, training=True)
+    assert np.std(np.asarray(out) - flat) == pytest.approx(0.02, rel=0.1)
+
+
+def test_parse_channel_builds_the_listed_attacks():
+    channel = parse_channel("quantize,none,jpeg:50-95,noise:0.02,crop:0.8,resize:0.5", seed=0)
+    assert [type(a) for a in channel.attacks] == [Identity, DifferentiableJpeg, RandomGaussianNoise,
+                                                  RandomCrop, RandomResize]
+    jpeg = channel.attacks[1]
+    assert (jpeg.min_quality, jpeg.max_quality) == (50, 95)
+    assert channel.quantizer is not None
+    assert parse_channel("noise:0.01").quantizer is None
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("blur:3", "unknown channel attack"),
+    ("jpeg:abc", "not a number"),
+    ("jpeg:50-60-70", "expected NUMBER or LOW-HIGH"),
+    ("noise:0.1,noise:0.2", "twice"),
+    ("jpeg:0-50", "JPEG quality"),
+    ("crop:1.5", "crop fraction"),
+    ("none:3", "takes no value"),
+])
+def test_parse_channel_rejects_bad_specs(spec, message):
+    with pytest.raises(ValueError, match=message):
+        parse_channel(spec)
+
+
+def test_channel_quantizes_after_the_attack_and_round_trips_through_keras(images, tmp_path):
+    channel = parse_channel("quantize,noise:0.03", seed=0)
+    out = np.asarray(channel(images, training=True))
+    np.testing.assert_allclose(out * 255, np.round(out * 255), atol=1e-3)  # on the 8-bit grid
+    assert out.min() >= 0 and out.max() <= 1
+    np.testing.assert_array_equal(channel(images, training=False), images)
+
+    model = keras.Sequential([keras.Input((None, None, 3)), channel])
+    model.save(tmp_path / "channel.keras")
+    loaded = keras.saving.load_model(tmp_path / "channel.keras").layers[-1]
+    assert isinstance(loaded, Channel)
+    assert [type(a) for a in loaded.attacks] == [RandomGaussianNoise]
+    assert loaded.attacks[0].max_stddev == pytest.approx(0.03)
+    assert loaded.quantizer is not None
+
+
+def test_channel_picks_one_attack_per_batch_in_graph_mode(images):
+    channel = parse_channel("none,crop:0.5", seed=0)
+    step = tf.function(lambda pair: channel(pair, training=True))
+    shapes = set()
+    for _ in range(12):
+        out = step({"container": tf.constant(images), "secret": tf.constant(images)})
+        assert out["container"].shape == out["secret"].shape
+        shapes.add(tuple(out["container"].shape))
+    assert (2, 48, 64, 3) in shapes and len(shapes) > 1  # both the clean and cropped branches ran

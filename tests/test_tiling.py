@@ -1,0 +1,76 @@
+"""Tiled inference: windows that partition the image, and a stitched receiver output equal to
+one pass (the R-net's receptive field is smaller than the margin)."""
+
+import numpy as np
+import pytest
+
+from keras_steg import build_model
+from keras_steg.inference import Steganographer, from_keras
+from keras_steg.tiling import spans, tiled_map
+
+
+@pytest.mark.parametrize("length, tile, margin, multiple", [
+    (1024, 256, 32, 32), (4000, 768, 64, 32), (97, 40, 8, 1), (3000, 768, 16, 1)])
+def test_spans_partition_the_line_and_keep_away_from_window_borders(length, tile, margin, multiple):
+    windows = spans(length, tile, margin, multiple)
+    kept = np.zeros(length, int)
+    for start, stop, keep_start, keep_stop in windows:
+        assert stop - start == tile and 0 <= start and stop <= length
+        assert start % multiple == 0
+        assert start <= keep_start < keep_stop <= stop
+        if keep_start > 0:
+            assert keep_start - start >= margin
+        if keep_stop < length:
+            assert stop - keep_stop >= margin
+        kept[keep_start:keep_stop] += 1
+    assert (kept == 1).all()
+
+
+def test_one_window_when_it_fits_and_bad_geometry_fails():
+    assert spans(200, 256, 32) == [(0, 200, 0, 200)]
+    with pytest.raises(ValueError, match="multiples of 32"):
+        spans(1000, 256, 32, 32)
+    with pytest.raises(ValueError, match="tile > 2"):
+        spans(1000, 64, 32)
+
+
+def test_tiled_map_of_a_pointwise_function_is_exact():
+    image = np.random.default_rng(0).random((130, 77, 3), dtype=np.float32)
+    out = tiled_map(lambda x: x * 2 + 1, [image], tile=32, margin=4)
+    np.testing.assert_array_equal(out, image * 2 + 1)
+
+
+@pytest.fixture(scope="module")
+def scnn_untrained():
+    return build_model("scnn")
+
+
+def test_tiled_reveal_equals_one_pass(scnn_untrained, photos):
+    container = np.concatenate([photos[0][:96, :96], photos[1][:96, :96]], axis=1)  # 96 x 192
+    tiled = Steganographer(**{**from_keras(scnn_untrained).__dict__, "tile": 48, "receiver_margin": 8})
+    one_pass = Steganographer(**{**from_keras(scnn_untrained).__dict__, "tile": None})
+    a = tiled.reveal(container).astype(int)
+    b = one_pass.reveal(container).astype(int)
+    # Equal up to float rounding at an 8-bit boundary (different conv shapes, same maths).
+    assert np.abs(a - b).max() <= 1 and (a != b).mean() < 1e-3
+
+
+def test_hide_where_one_pass_fits_is_one_pass(scnn_untrained, photos):
+    cover, secret = photos[0][:64, :96], photos[1][:64, :96]
+    tiled = from_keras(scnn_untrained)  # default tile 768: one pass here
+    one_pass = Steganographer(**{**tiled.__dict__, "tile": None})
+    np.testing.assert_array_equal(tiled.hide(cover, secret), one_pass.hide(cover, secret))
+
+
+def test_tiled_hide_covers_a_large_odd_sized_image(scnn_untrained, photos):
+    rng = np.random.default_rng(1)
+    cover = rng.integers(0, 256, (150, 230, 3), dtype=np.uint8)
+    secret = rng.integers(0, 256, (150, 230, 3), dtype=np.uint8)
+    calls = []
+    steg = from_keras(scnn_untrained)
+    sender = steg.sender
+    steg = Steganographer(lambda c, s: calls.append(c.shape) or sender(c, s), steg.receiver,
+                          steg.multiple, tile=96, sender_margin=32)
+    container = steg.hide(cover, secret)
+    assert container.shape == cover.shape and container.dtype == np.uint8
+    assert len(calls) > 1 and all(tuple(s) == (1, 96, 96, 3) for s in calls)
