@@ -123,26 +123,34 @@ def describe_recipe(family: str, run_config: dict) -> list[str]:
     return [f"{optimizers}; {schedules}; loss {alpha:g} {loss}(cover) + {beta:g} {loss}(secret)."]
 
 
-def robustness_section(folder: str | None, model_dir: Path, command: str) -> list[str]:
-    """Card lines with the robustness table and plot of ``folder`` (copied into the model
-    folder); none without a folder."""
-    if not folder:
+def robustness_section(model_dir: Path, name: str, heldout: list[str], pairs: int,
+                       size: int, compare: list[str]) -> list[str]:
+    """Measure secret PSNR/SSIM after real attacks on the first ``pairs`` held-out photos, for
+    this model and the ``compare`` models; write robustness.{csv,md,png} into ``model_dir`` and
+    return the card's lines (none when ``pairs`` is 0)."""
+    if not pairs:
         return []
-    import shutil
+    from keras_steg import robustness
+    from keras_steg.evaluation import load_square
 
-    source = Path(folder)
-    if source.resolve() != model_dir.resolve():
-        shutil.copy(source / "robustness.png", model_dir / "robustness.png")
-        shutil.copy(source / "robustness.csv", model_dir / "robustness.csv")
+    images = [load_square(f, size) for f in heldout[:pairs]]
+    rows = []
+    for label, folder in [(name, str(model_dir)), *((Path(c).name, c) for c in compare)]:
+        rows += robustness.robustness_rows(from_saved_models(folder), images, model=label)
+    table = robustness.format_table(rows)
+    robustness.write_csv(rows, model_dir / "robustness.csv")
+    (model_dir / "robustness.md").write_text(table + "\n")
+    robustness.plot(rows, model_dir / "robustness.png")
     return [
         "## Robustness: the secret after real attacks on the saved container",
         "",
-        "Secret PSNR/SSIM when the 8-bit container is attacked before the reveal: real JPEG",
-        "(OpenCV), Gaussian noise rounded back to 8 bits, a centred crop (the secret is scored",
-        "on the same window), a shrink and enlarge back. `png` is the container as saved.",
-        f"Measured with `{command}`.",
+        f"The first {len(images)} held-out photos at {size}x{size}, photo i hiding photo i+1. The",
+        "8-bit container is attacked before the receiver reveals it: real JPEG (OpenCV, 4:2:0),",
+        "Gaussian noise rounded back to 8 bits, a centred crop (the secret is scored on the same",
+        "window), a shrink and enlarge back. `png` is the container as saved. Per level in",
+        "`robustness.csv`.",
         "",
-        (source / "robustness.md").read_text().rstrip(),
+        table,
         "",
         "![robustness curves](robustness.png)",
         "",
@@ -159,10 +167,10 @@ def main() -> None:
     parser.add_argument("--val-fraction", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--note", default="", help="a remark added under the training table")
-    parser.add_argument("--robustness", help="folder written by `keras-steg robustness --out DIR` "
-                        "for this model: its table and plot go into the card")
-    parser.add_argument("--robustness-command", default="keras-steg robustness ...",
-                        help="the command that wrote --robustness, quoted in the card")
+    parser.add_argument("--robustness", type=int, default=0, metavar="N",
+                        help="also measure robustness to real attacks on N held-out pairs")
+    parser.add_argument("--compare", action="append", default=[], metavar="MODEL",
+                        help="other models drawn beside this one in the robustness curves")
     args = parser.parse_args()
 
     model_dir = Path(args.model)
@@ -228,12 +236,14 @@ def main() -> None:
         *([args.note, ""] if args.note else []),
         "![learning curve](learning_curve.png)",
         "",
-        *robustness_section(args.robustness, model_dir, args.robustness_command),
+        *robustness_section(model_dir, args.name, heldout, args.robustness, args.size, args.compare),
         "Reproduce the numbers above:",
         "",
         "```",
         f"python benchmarks/model_card.py --data ../shared/data/images --model saved_models/{args.name} "
         f"--name {args.name} " + " ".join(f"--run {r}" for r in args.run)
+        + (f" --robustness {args.robustness}" if args.robustness else "")
+        + "".join(f" --compare {c}" for c in args.compare)
         + (' --note "..."' if args.note else ""),
         "```",
         "",

@@ -145,16 +145,19 @@ def test_cli_trains_a_single_optimizer_family_with_its_recipe(folder, tmp_path):
     out = tmp_path / "run"
     args = ["train", "--data", folder, "--out", out, "--model", "exypno", "--model-config", "width=0.125",
             "--size", 24, "--val-size", 24, "--batch", 2, "--epochs", 1, "--steps-per-epoch", 2,
-            "--precision", "float32", "--scale-to", 0, "--val-fraction", 0.34, "--bn-batches", 0]
+            "--precision", "float32", "--scale-to", 0, "--val-fraction", 0.34, "--bn-batches", 0,
+            "--channel", "quantize,jpeg:50-95,noise:0.02,crop:0.8"]
     assert main([str(a) for a in args]) == 0
     config = json.loads((out / "train_config.json").read_text())
     assert (config["model_config"], config["lr"], config["reveal_lr"]) == ({"width": 0.125}, 1e-5, None)
+    assert config["channel"] == "quantize,jpeg:50-95,noise:0.02,crop:0.8"
     assert (config["alpha"], config["beta"], config["loss"]) == (1.0, 0.75, "sse")
     assert (out / "final.keras").is_file()  # written for families without BatchNorm too
     header = next(csv.DictReader(open(out / "history.csv")))
     assert "lr_optimizer" in header and "lr_reveal_optimizer" not in header
     model = keras.saving.load_model(out / "last.keras", compile=False)
     assert model.name == "exypno" and model.family_config["width"] == 0.125
+    assert [a.name for a in model.channel.attacks] == ["jpeg", "noise", "crop"]  # saved with it
 
 
 def test_reveal_lr_is_refused_for_one_optimizer_families(folder, tmp_path, capsys):

@@ -156,3 +156,18 @@ def test_mixed_float16_scales_both_losses_and_steps_both_networks(photo_batch):
         logs = model.train_on_batch(photo_batch, return_dict=True)
     assert np.isfinite(logs["loss"])
     assert any(_changed(sender_before, model.sender)) and any(_changed(receiver_before, model.receiver))
+
+
+def test_a_cropping_channel_scores_the_revealed_secret_on_the_same_window(photo_batch):
+    from keras_steg.layers import parse_channel
+
+    model = build_model("scnn")
+    model.channel = parse_channel("quantize,crop:0.5", seed=0)
+    model.compile(optimizer=_adam(), reveal_optimizer=_adam())
+    out = model(photo_batch, training=True)
+    assert out["revealed"].shape == out["target"].shape and out["target"].shape[1] <= 32
+    assert "target" not in model(photo_batch, training=False)  # inference: the clean container
+    first = model.train_on_batch(photo_batch, return_dict=True)
+    for _ in range(10):
+        last = model.train_on_batch(photo_batch, return_dict=True)
+    assert np.isfinite(last["loss"]) and last["loss"] < first["loss"]
