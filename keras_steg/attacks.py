@@ -23,14 +23,18 @@ def jpeg(image: np.ndarray, quality: float) -> np.ndarray:
 
 
 def gaussian_noise(image: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
-    """Add N(0, sigma) noise (sigma on the [0, 1] scale) and round back to 8 bits."""
+    """Add N(0, sigma) noise (sigma on the [0, 1] scale) and round back to 8 bits. The fixed
+    ``seed`` gives every call the same noise pattern, so runs are reproducible."""
     rng = np.random.default_rng(seed)
     noisy = image.astype(np.float32) + rng.normal(0.0, 255.0 * sigma, image.shape)
     return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
 
 
 def crop_window(shape: tuple[int, ...], fraction: float) -> tuple[slice, slice]:
-    """The centred window keeping ``fraction`` of each side of an image of ``shape``."""
+    """The centred window keeping ``fraction`` (0 < fraction <= 1) of each side of an image of
+    ``shape``."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"crop fraction must be in (0, 1], got {fraction}")
     h, w = shape[:2]
     ch, cw = max(1, round(h * fraction)), max(1, round(w * fraction))
     top, left = (h - ch) // 2, (w - cw) // 2

@@ -3,6 +3,7 @@ without importing TensorFlow (the CLI's --help stays fast)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 CHANNEL_HELP = ("comma-separated attacks, one picked per batch, then 8-bit rounding if "
@@ -28,7 +29,7 @@ def _numbers(item: str, value: str, arity: int) -> tuple[float, ...]:
         if value:
             raise ValueError(f"channel attack {item!r} takes no value")
         return ()
-    parts = value.split("-") if value else []
+    parts = re.split(r"(?<![eE])-", value) if value else []  # "1e-3" is one number
     if not parts or len(parts) > arity:
         raise ValueError(f"channel attack {item!r}: expected "
                          + ("NUMBER or LOW-HIGH" if arity == 2 else "a NUMBER"))

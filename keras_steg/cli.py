@@ -128,6 +128,10 @@ def cmd_robustness(args) -> None:
         raise BadInput(f"{taken[0]}: already exists (use --overwrite to replace it)")
     if args.pairs < 2:
         raise BadInput(f"--pairs must be at least 2, got {args.pairs}")
+    if args.size < 32:
+        raise BadInput(f"--size must be at least 32, got {args.size}")
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"{out}: exists and is not a folder")
     images = []
     for f in list_images(args.data):
         try:
@@ -143,7 +147,6 @@ def cmd_robustness(args) -> None:
         print(f"{name}: {len(images)} pairs at {args.size}x{args.size}", file=sys.stderr)
         rows += robustness.robustness_rows(from_saved_models(name), images, model=name,
                                            progress=_progress)
-        print(file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
     table = robustness.format_table(rows)
     print(table)

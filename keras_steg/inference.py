@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import warnings
@@ -72,7 +73,7 @@ class Steganographer:
     receiver_multiple: int = 1
     tile: int | None = 768
     sender_margin: int = 64
-    receiver_margin: int = 16
+    receiver_margin: int = 32  # > every shipped receiver's reach (ExypnoSteganos DN: 18 px)
 
     def _sender_tile(self, cover: np.ndarray, secret: np.ndarray) -> np.ndarray:
         container = self.sender(tf.constant(to_float(cover)[None]), tf.constant(to_float(secret)[None]))
@@ -130,7 +131,8 @@ def from_saved_models(name_or_dir: str | None = None) -> Steganographer:
 
     Loaded models are cached per folder, so repeated ``hide``/``reveal`` calls load them once.
     """
-    return _load_folder(resolve_model_dir(name_or_dir).resolve())
+    # A copy: changing its tile size must not change the cached one other callers get.
+    return dataclasses.replace(_load_folder(resolve_model_dir(name_or_dir).resolve()))
 
 
 @functools.lru_cache(maxsize=4)

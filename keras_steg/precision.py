@@ -29,7 +29,7 @@ def cpu_flags(cpuinfo: str | Path = "/proc/cpuinfo") -> set[str]:
 def resolve_precision(precision: str = "auto", cpuinfo: str | Path = "/proc/cpuinfo") -> str:
     """A concrete policy name for ``precision``.
 
-    "auto" gives mixed_float16 with a GPU (every CUDA GPU with tensor cores runs it),
+    "auto" gives mixed_float16 with a GPU (fast on GPUs with tensor cores, compute 7.0+),
     mixed_bfloat16 on a CPU with native bf16 instructions, and float32 otherwise. Any other
     name in ``PRECISIONS`` is returned unchanged; anything else raises ``ValueError``.
     """

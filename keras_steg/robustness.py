@@ -20,8 +20,11 @@ def _secret_scores(steg, attacked: np.ndarray, target: np.ndarray,
                    clean_window: np.ndarray) -> dict[str, float]:
     revealed = steg.reveal(attacked)
     scores = pair_scores(clean_window, attacked, target, revealed)
+    # How hard the attack hit the container; None where it left the kept pixels unchanged
+    # (the PNG row, a crop), whose PSNR is infinite.
+    changed = np.isfinite(scores["cover_psnr"])
     return {"secret_psnr": scores["secret_psnr"], "secret_ssim": scores["secret_ssim"],
-            "attacked_psnr": scores["cover_psnr"]}  # how hard the attack hit the container
+            "attacked_psnr": scores["cover_psnr"] if changed else None}
 
 
 def attack_pair(steg, cover: np.ndarray, secret: np.ndarray,
@@ -60,8 +63,12 @@ def robustness_rows(steg, images: Sequence[np.ndarray], model: str = "model",
         same = [pair[k] for pair in per_pair]
         rows.append({"model": model, "attack": first["attack"], "level": first["level"],
                      "pairs": len(same),
-                     **{c: float(np.mean([r[c] for r in same])) for c in COLUMNS[4:]}})
+                     **{c: _mean([r[c] for r in same]) for c in COLUMNS[4:]}})
     return rows
+
+
+def _mean(values: list[float | None]) -> float | None:
+    return None if any(v is None for v in values) else float(np.mean(values))
 
 
 def write_csv(rows: Sequence[dict], path: str | Path) -> None:
@@ -78,8 +85,9 @@ def format_table(rows: Sequence[dict]) -> str:
              "|---|---|---:|---:|---:|---:|"]
     for r in rows:
         level = "" if r["attack"] == CLEAN else f"{r['level']:g}"
+        hit = "unchanged" if r["attacked_psnr"] is None else f"{r['attacked_psnr']:.2f}"
         lines.append(f"| {r['model']} | {r['attack']} | {level} | {r['secret_psnr']:.2f} | "
-                     f"{r['secret_ssim']:.3f} | {r['attacked_psnr']:.2f} |")
+                     f"{r['secret_ssim']:.3f} | {hit} |")
     return "\n".join(lines)
 
 

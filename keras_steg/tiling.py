@@ -3,8 +3,9 @@
 Tiles overlap; each output pixel is taken from the one tile whose border is farthest from it
 (centre-crop stitching, no blending: every pixel of a container comes from exactly one
 encoding, which is what the receiver expects). For a network whose receptive field reaches
-less than ``margin`` pixels, such as the SCNN R-net (seven 3x3 convs: 7 pixels), the stitched
-output equals one pass over the whole image.
+less than ``margin`` pixels, such as the receivers shipped here (SCNN R-net: six 3x3 convs,
+6 pixels; Baluja 10; ExypnoSteganos 18), the stitched output equals one pass over the whole
+image.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def spans(length: int, tile: int, margin: int, multiple: int = 1) -> list[tuple[
     if length <= tile:
         return [(0, length, 0, length)]
     step = tile - 2 * margin
-    if step <= 0 or step % multiple or length % multiple:
+    if step <= 0 or tile % multiple or step % multiple or length % multiple:
         raise ValueError(f"tile {tile}, margin {margin}, length {length} must be multiples of "
                          f"{multiple} with tile > 2 * margin")
     starts = []

@@ -47,6 +47,8 @@ def test_robustness_rows_csv_table_and_plot(exported_scnn, photos, tmp_path):
     # The attack itself: lower quality moves the container further from the clean one.
     assert jpeg[95]["attacked_psnr"] > jpeg[30]["attacked_psnr"]
     assert all(np.isfinite(r["secret_psnr"]) for r in rows)
+    # Unchanged pixels (the PNG itself, a crop's window) have no finite attack PSNR.
+    assert all(r["attacked_psnr"] is None for r in rows if r["attack"] in ("png", "crop"))
 
     robustness.write_csv(rows, tmp_path / "r.csv")
     with open(tmp_path / "r.csv") as f:

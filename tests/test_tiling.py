@@ -32,6 +32,8 @@ def test_one_window_when_it_fits_and_bad_geometry_fails():
         spans(1000, 256, 32, 32)
     with pytest.raises(ValueError, match="tile > 2"):
         spans(1000, 64, 32)
+    with pytest.raises(ValueError, match="multiples of 32"):
+        spans(96, 48, 8, 32)
 
 
 def test_tiled_map_of_a_pointwise_function_is_exact():

@@ -120,6 +120,6 @@ def parse_channel(spec: str, seed: int | None = None) -> Channel:
     """A ``Channel`` from a spec like "quantize,jpeg:50-95,noise:0.02,crop:0.8" (see
     ``keras_steg.channel_spec.CHANNEL_HELP``); ValueError with a one-line reason for a bad spec."""
     parsed = parse_spec(spec)
-    attacks = [_attack(name, numbers, None if seed is None else seed + i)
+    attacks = [_attack(name, numbers, None if seed is None else seed + 1 + i)
                for i, (name, numbers) in enumerate(parsed.attacks)]
     return Channel(attacks, quantize=parsed.quantize, seed=seed)

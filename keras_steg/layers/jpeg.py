@@ -38,7 +38,8 @@ def quality_tables(quality: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """libjpeg's scaling of the standard tables: quality (B,) in [1, 100] -> (luma, chroma)
     tables (B, 1, 1, 8, 8), integers in [1, 255]."""
     q = tf.clip_by_value(tf.cast(quality, tf.float32), 1.0, 100.0)
-    scale = tf.where(q < 50, 5000.0 / q, 200.0 - 2.0 * q)[:, None, None, None, None]
+    # Integer division below quality 50, as libjpeg does.
+    scale = tf.where(q < 50, tf.floor(5000.0 / q), 200.0 - 2.0 * q)[:, None, None, None, None]
 
     def scaled(table):
         return tf.clip_by_value(tf.floor((table * scale + 50.0) / 100.0), 1.0, 255.0)
@@ -73,11 +74,13 @@ def jpeg_approximation(images: tf.Tensor, quality: tf.Tensor, rounding: str = "s
     The steps of a baseline encoder/decoder: RGB -> YCbCr, 2x2 chroma averaging (4:2:0, the
     default of libjpeg and OpenCV), 8x8 block DCT, division by the quality-scaled tables,
     rounding (``rounding``: "straight_through" or "cubic"), and back. Sizes that are not
-    multiples of 16 are padded by edge reflection and cropped back, as encoders pad.
+    multiples of 16 are padded by repeating the last row and column and cropped back, as
+    libjpeg pads.
     """
     x = tf.cast(images, tf.float32)
     h, w = tf.shape(x)[1], tf.shape(x)[2]
-    x = tf.pad(x, [[0, 0], [0, (-h) % 16], [0, (-w) % 16], [0, 0]], mode="SYMMETRIC")
+    x = tf.concat([x, tf.repeat(x[:, -1:], (-h) % 16, axis=1)], axis=1)
+    x = tf.concat([x, tf.repeat(x[:, :, -1:], (-w) % 16, axis=2)], axis=2)
     ycc = tf.einsum("bhwc,kc->bhwk", x * 255.0, _RGB_TO_YCC) - tf.constant([128.0, 0.0, 0.0])
     luma_table, chroma_table = quality_tables(quality)
     d = tf.constant(dct_matrix())

@@ -64,6 +64,20 @@ def test_identity_at_zero_strength(layer, images):
     np.testing.assert_allclose(layer(images, training=True), images, atol=1e-6)
 
 
+def test_jpeg_pads_any_size_like_libjpeg():
+    tiny = np.random.default_rng(0).random((1, 4, 5, 3), dtype=np.float32)
+    assert jpeg_approximation(tiny, tf.constant([90.0])).shape == (1, 4, 5, 3)
+
+
+def test_jpeg_tables_use_libjpeg_integer_scaling():
+    from keras_steg.layers.jpeg import LUMA_TABLE, quality_tables
+
+    luma, _ = quality_tables(tf.constant([30.0]))
+    # libjpeg: scale = 5000 // 30 = 166; entry = (table * scale + 50) // 100, clipped to [1, 255].
+    expected = np.clip((np.asarray(LUMA_TABLE) * 166 + 50) // 100, 1, 255)
+    np.testing.assert_array_equal(np.asarray(luma)[0, 0, 0], expected)
+
+
 def test_jpeg_at_quality_100_without_subsampling_is_near_identity(images):
     out = jpeg_approximation(images, tf.fill([2], 100.0), subsample_chroma=False)
     assert float(tf.reduce_min(psnr(images, out))) > 45
@@ -107,6 +121,7 @@ def test_parse_channel_builds_the_listed_attacks():
     assert (jpeg.min_quality, jpeg.max_quality) == (50, 95)
     assert channel.quantizer is not None
     assert parse_channel("noise:0.01").quantizer is None
+    assert parse_channel("noise:1e-3-2e-2").attacks[0].max_stddev == pytest.approx(0.02)
 
 
 @pytest.mark.parametrize("spec, message", [
