@@ -67,7 +67,8 @@ def plot_curve(runs: list[Path], path: Path) -> None:
         ax.axvline(x, color="grey", ls=":")
         ax.text(x, min(cover + secret), f" {label}", fontsize=8, color="grey")
     ax.set_xlabel("training steps")
-    ax.set_ylabel("validation PSNR (dB), 256x256")
+    sizes = sorted({_config(run)["val_size"] for run in runs})
+    ax.set_ylabel(f"validation PSNR (dB), {'/'.join(map(str, sizes))} px squares")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -191,6 +192,8 @@ def main() -> None:
     (model_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
 
     first = _config(runs[0]) if runs else {}
+    weights = ("float32" if meta.get("weights_dtype", "float32") == "float32"
+               else "float32-computing (weights stored in float16)")
     spec = _config(runs[-1]).get("channel") if runs else None
     if spec:
         channel = (f"`--channel {spec}` (one attack per batch, chosen at random, then 8-bit "
@@ -199,7 +202,7 @@ def main() -> None:
         f"# Model card: `{args.name}`",
         "",
         f"Family: {describe_family(meta)}. Sender and receiver are",
-        "separate float32 SavedModels (`sender/`, `receiver/`). Continue training from them with",
+        f"separate {weights} SavedModels (`sender/`, `receiver/`). Continue training from them with",
         f"`keras-steg train --init {args.name} ...` or `keras_steg.load_pretrained(\"{args.name}\")`.",
         "",
         "## Quality on held-out photos, after the 8-bit PNG round trip",
@@ -217,7 +220,7 @@ def main() -> None:
         f"{mean['apd_secret']:.3f} | {mean['apd_eq3_secret']:.3f} |",
         "",
         f"Per-image scores: `heldout_scores.csv`. Hiding and revealing the {len(rows)} pairs took "
-        f"{seconds:.0f} s ({platform.machine()} CPU, float32 SavedModels).",
+        f"{seconds:.0f} s ({platform.machine()} CPU, {weights} SavedModels).",
         "",
         "## Training",
         "",

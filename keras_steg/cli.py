@@ -166,7 +166,7 @@ def cmd_export(args) -> None:
     if checkpoint.suffix != ".keras" or not checkpoint.is_file():
         raise BadInput(f"{checkpoint}: expected a .keras file written by keras-steg train")
     model = keras.saving.load_model(checkpoint, compile=False)
-    out = export_model(model, args.output, overwrite=args.overwrite)
+    out = export_model(model, args.output, overwrite=args.overwrite, weights_dtype=args.weights)
     print(f"sender and receiver SavedModels written to {out}")
 
 
@@ -270,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("export", help="write sender and receiver SavedModels from a .keras checkpoint")
     p.add_argument("checkpoint", help=".keras file (e.g. OUT/best.keras from train)")
+    p.add_argument("--weights", choices=["float32", "float16"], default="float32",
+                   help="how weights are stored; float16 halves the files, compute stays float32")
     p.add_argument("-o", "--output", required=True, help="folder for sender/, receiver/, model.keras")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_export)

@@ -50,43 +50,72 @@ def _image_spec(channels: int, name: str) -> tf.TensorSpec:
     return tf.TensorSpec([None, None, None, channels], tf.float32, name=name)
 
 
-def _write_saved_model(model: keras.Model, fn, input_signature: list, path: str | Path) -> None:
-    """Save ``fn`` (calling ``model``) as the ``serve`` endpoint and ``serving_default`` signature.
+WEIGHT_DTYPES = ("float32", "float16")
+
+
+def _write_saved_model(model: keras.Model, output: str, input_signature: list, path: str | Path,
+                       weights_dtype: str = "float32") -> None:
+    """Save ``model`` (float32) as the ``serve`` endpoint and ``serving_default`` signature
+    returning ``{output: model(inputs)}``.
 
     Written with ``tf.saved_model.save`` on a small trackable rather than keras' ExportArchive,
     which in Keras 3.15 stores every variable twice (the SavedModel doubled in size).
     The root keeps ``variables`` / ``trainable_variables`` / ``non_trainable_variables`` lists,
     in the Keras model's order, for ``keras.layers.TFSMLayer`` and for ``load_weights_into``.
+    ``weights_dtype="float16"`` stores the weights in half the space and casts them back to
+    float32 inside the graph (``stateless_call``): the computation stays float32.
     """
+    if weights_dtype not in WEIGHT_DTYPES:
+        raise ValueError(f"weights dtype must be one of {WEIGHT_DTYPES}, got {weights_dtype!r}")
     root = AutoTrackable()
-    root.variables = [v.value for v in model.variables]
-    root.trainable_variables = [v.value for v in model.trainable_variables]
-    root.non_trainable_variables = [v.value for v in model.non_trainable_variables]
+    if weights_dtype == "float32":
+        stored = {id(v): v.value for v in model.variables}
+
+        def fn(inputs):
+            return {output: model(inputs, training=False)}
+    else:
+        stored = {id(v): tf.Variable(tf.cast(v.value, tf.float16), trainable=v.trainable,
+                                     name=v.name) for v in model.variables}
+
+        def fn(inputs):
+            def restored(variables):
+                return [tf.cast(stored[id(v)], tf.float32) for v in variables]
+
+            out, _ = model.stateless_call(restored(model.trainable_variables),
+                                          restored(model.non_trainable_variables), inputs,
+                                          training=False)
+            return {output: out}
+    root.variables = [stored[id(v)] for v in model.variables]
+    root.trainable_variables = [stored[id(v)] for v in model.trainable_variables]
+    root.non_trainable_variables = [stored[id(v)] for v in model.non_trainable_variables]
     root.serve = tf.function(fn, input_signature=input_signature)
     tf.saved_model.save(root, str(path), signatures={"serving_default": root.serve})
 
 
-def export_sender(sender: keras.Model, path: str | Path) -> None:
+def export_sender(sender: keras.Model, path: str | Path, weights_dtype: str = "float32") -> None:
     """Write the sender as a SavedModel: ``serving_default(cover, secret) -> {"container"}``,
     float32 (B, H, W, C) in [0, 1], H and W free (multiples of the family's multiple). The
     ``serve`` endpoint takes one dict ``{"cover", "secret"}`` (what TFSMLayer passes)."""
     sender = float32_copy(sender)
     specs = {name: _image_spec(t.shape[-1], name) for name, t in sender.input.items()}
-    _write_saved_model(sender, lambda inputs: {"container": sender(inputs, training=False)},
-                       [specs], path)
+    _write_saved_model(sender, "container", [specs], path, weights_dtype)
 
 
-def export_receiver(receiver: keras.Model, path: str | Path) -> None:
+def export_receiver(receiver: keras.Model, path: str | Path, weights_dtype: str = "float32") -> None:
     """Write the receiver as a SavedModel: ``serving_default(container) -> {"secret"}``."""
     receiver = float32_copy(receiver)
-    _write_saved_model(receiver, lambda container: {"secret": receiver(container, training=False)},
-                       [_image_spec(receiver.input.shape[-1], "container")], path)
+    _write_saved_model(receiver, "secret", [_image_spec(receiver.input.shape[-1], "container")],
+                       path, weights_dtype)
 
 
-def export_model(model, out: str | Path, keras_file: bool = True, overwrite: bool = False) -> Path:
+def export_model(model, out: str | Path, keras_file: bool = True, overwrite: bool = False,
+                 weights_dtype: str = "float32") -> Path:
     """Write ``out/sender``, ``out/receiver``, ``out/metadata.json`` and (optionally)
     ``out/model.keras``; refuses a non-empty ``out`` unless ``overwrite``. The family recorded
-    in the metadata is the model's name ("scnn" for ``build_model("scnn")``)."""
+    in the metadata is the model's name ("scnn" for ``build_model("scnn")``).
+    ``weights_dtype="float16"`` halves the SavedModels on disk (they still compute in float32)."""
+    if weights_dtype not in WEIGHT_DTYPES:
+        raise ValueError(f"weights dtype must be one of {WEIGHT_DTYPES}, got {weights_dtype!r}")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out}: is a file; give a folder for the exported model")
@@ -95,8 +124,8 @@ def export_model(model, out: str | Path, keras_file: bool = True, overwrite: boo
     out.mkdir(parents=True, exist_ok=True)
     # One float32 copy of each network serves the SavedModels and the .keras file.
     sender, receiver = float32_copy(model.sender), float32_copy(model.receiver)
-    export_sender(sender, out / "sender")
-    export_receiver(receiver, out / "receiver")
+    export_sender(sender, out / "sender", weights_dtype)
+    export_receiver(receiver, out / "receiver", weights_dtype)
     if keras_file:
         # Weights only (no optimizer slots, which would triple the file).
         from keras_steg.models.steg_model import StegModel
@@ -110,6 +139,7 @@ def export_model(model, out: str | Path, keras_file: bool = True, overwrite: boo
         "secret_channels": int(model.receiver.output.shape[-1]),
         "sender_multiple": int(model.multiple),
         "receiver_multiple": 1,
+        "weights_dtype": weights_dtype,
     }
     (out / METADATA).write_text(json.dumps(metadata, indent=2) + "\n")
     from keras_steg.inference import clear_model_cache

@@ -132,3 +132,31 @@ def test_keras_file_is_weights_only_float32(exported):
     assert all(v.dtype == "float32" for v in loaded.variables)
     x = _inputs((32, 32))
     np.testing.assert_allclose(loaded(x)["container"].numpy(), model(x)["container"].numpy(), atol=1e-6)
+
+
+def test_float16_weights_halve_the_files_and_compute_in_float32(exported, tmp_path):
+    from keras_steg.inference import from_saved_models
+
+    model, full = exported
+    half = export_model(model, tmp_path / "half", keras_file=False, weights_dtype="float16")
+    assert json.loads((half / "metadata.json").read_text())["weights_dtype"] == "float16"
+
+    def size(folder):
+        return sum(f.stat().st_size for f in (folder / "variables").iterdir())
+
+    assert size(half / "sender") < 0.55 * size(full / "sender")
+    x = _inputs()
+    want = model(x, training=False)
+    steg = from_saved_models(str(half))
+    container = steg.sender(tf.constant(x["cover"]), tf.constant(x["secret"]))
+    assert container.dtype == tf.float32
+    # Only the weights were rounded to float16 (relative error ~5e-4), not the computation.
+    np.testing.assert_allclose(np.asarray(container), want["container"].numpy(), atol=5e-3)
+    np.testing.assert_allclose(np.asarray(steg.receiver(container)), want["revealed"].numpy(), atol=5e-3)
+    # Training can continue from float16 files: the weights come back as float32.
+    fresh = build_model("scnn")
+    load_weights_into(fresh, half)
+    np.testing.assert_allclose(fresh.sender.get_weights()[0], model.sender.get_weights()[0], atol=1e-3)
+    assert fresh.sender.get_weights()[0].dtype == np.float32
+    with pytest.raises(ValueError, match="weights dtype"):
+        export_model(model, tmp_path / "bad", weights_dtype="int8")

@@ -163,3 +163,17 @@ def test_channel_picks_one_attack_per_batch_in_graph_mode(images):
         assert out["container"].shape == out["secret"].shape
         shapes.add(tuple(out["container"].shape))
     assert (2, 48, 64, 3) in shapes and len(shapes) > 1  # both the clean and cropped branches ran
+
+
+def test_quantizer_rounds_to_8_bits_with_a_straight_through_gradient(images):
+    from keras_steg.layers import Quantize8Bit
+
+    layer = Quantize8Bit()
+    x = tf.Variable(images + 0.001)
+    with tf.GradientTape() as tape:
+        out = layer(x, training=True)
+        loss = tf.reduce_sum(out * 2.0)
+    np.testing.assert_allclose(np.asarray(out), np.round(np.clip(images + 0.001, 0, 1) * 255) / 255,
+                               atol=1e-6)
+    np.testing.assert_allclose(tape.gradient(loss, x), np.full(images.shape, 2.0))  # identity backward
+    np.testing.assert_array_equal(layer(images + 0.001, training=False), images + 0.001)
