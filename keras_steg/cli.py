@@ -117,8 +117,7 @@ def cmd_evaluate(args) -> None:
 def cmd_robustness(args) -> None:
     from keras_steg import robustness
     from keras_steg.data.images import list_images
-    from keras_steg.evaluation import load_square
-    from keras_steg.imageio import ImageError
+    from keras_steg.evaluation import load_readable
     from keras_steg.inference import from_saved_models
 
     out = Path(args.out)
@@ -132,14 +131,7 @@ def cmd_robustness(args) -> None:
         raise BadInput(f"--size must be at least 32, got {args.size}")
     if out.exists() and not out.is_dir():
         raise BadInput(f"{out}: exists and is not a folder")
-    images = []
-    for f in list_images(args.data):
-        try:
-            images.append(load_square(f, args.size))
-        except ImageError as err:
-            warnings.warn(f"skipped: {err}", UserWarning, stacklevel=2)
-        if len(images) == args.pairs:
-            break
+    images, _ = load_readable(list_images(args.data), args.size, limit=args.pairs)
     if len(images) < 2:
         raise BadInput(f"{args.data}: robustness needs at least two readable images")
     rows = []

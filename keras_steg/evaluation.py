@@ -38,18 +38,27 @@ def pair_scores(cover, container, secret, revealed) -> dict[str, float]:
     }
 
 
-def evaluate_files(steg, files: list[str], size: int | None = 256, progress=None) -> list[dict]:
-    """Rows of COLUMNS, one per file: ``files[i]`` hides ``files[i + 1]`` (the last hides the
-    first). ``steg`` is a ``keras_steg.inference.Steganographer``. Unreadable files are
-    skipped with a warning; at least two readable files are needed."""
+def load_readable(files: list[str], size: int | None, limit: int | None = None
+                  ) -> tuple[list[np.ndarray], list[str]]:
+    """(images as ``load_square`` gives them, their files) for the first ``limit`` readable
+    files; unreadable ones are skipped with a warning."""
     images, readable = [], []
     for f in files:
+        if limit is not None and len(images) == limit:
+            break
         try:
             images.append(load_square(f, size))
             readable.append(f)
         except ImageError as err:
-            warnings.warn(f"skipped: {err}", UserWarning, stacklevel=2)
-    files = readable
+            warnings.warn(f"skipped: {err}", UserWarning, stacklevel=3)
+    return images, readable
+
+
+def evaluate_files(steg, files: list[str], size: int | None = 256, progress=None) -> list[dict]:
+    """Rows of COLUMNS, one per file: ``files[i]`` hides ``files[i + 1]`` (the last hides the
+    first). ``steg`` is a ``keras_steg.inference.Steganographer``. Unreadable files are
+    skipped with a warning; at least two readable files are needed."""
+    images, files = load_readable(files, size)
     if len(files) < 2:
         raise ValueError("evaluation needs at least two readable images (a cover and a different secret)")
     rows = []
@@ -72,9 +81,9 @@ def summarize(rows: list[dict]) -> dict[str, float]:
     return {k: float(np.mean([r[k] for r in rows])) for k in COLUMNS[2:]}
 
 
-def write_csv(rows: list[dict], path: str | Path) -> None:
-    """Write rows with COLUMNS as the header."""
+def write_csv(rows: list[dict], path: str | Path, columns: tuple[str, ...] = COLUMNS) -> None:
+    """Write rows with ``columns`` as the header."""
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)

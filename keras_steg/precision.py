@@ -1,8 +1,8 @@
 """Which Keras dtype policy to train in: the fast one this machine really has.
 
 bfloat16 only pays on a CPU with native bf16 matrix instructions (AVX512_BF16 or AMX). On an
-AVX2-only CPU TensorFlow emulates it, and we measured the SCNN H-net forward pass 6.6x SLOWER in
-mixed_bfloat16 than in float32 there (``benchmarks/train_speed.py`` compares them on any machine).
+AVX2-only CPU TensorFlow emulates it, and it runs slower than float32 there
+(``benchmarks/train_speed.py`` compares them on any machine).
 """
 
 from __future__ import annotations

@@ -3,12 +3,12 @@ against JPEG quality, noise, crop and resize, as rows, a CSV and a plot."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from keras_steg import evaluation
 from keras_steg.attacks import SWEEPS, AttackSweep, crop_window
 from keras_steg.evaluation import pair_scores
 
@@ -73,10 +73,7 @@ def _mean(values: list[float | None]) -> float | None:
 
 def write_csv(rows: Sequence[dict], path: str | Path) -> None:
     """Rows of ``COLUMNS`` to a CSV file."""
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    evaluation.write_csv(rows, path, COLUMNS)
 
 
 def format_table(rows: Sequence[dict]) -> str:
