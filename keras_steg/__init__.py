@@ -13,7 +13,7 @@ if os.path.basename((sys.argv[:1] or [""])[0]) == "keras-steg":
     # messages) before TensorFlow is imported; Python exceptions still reach the user.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from keras_steg.inference import hide, reveal  # noqa: E402
+from keras_steg.media import hide, reveal  # noqa: E402
 from keras_steg.models import StegModel, build_model  # noqa: E402
 from keras_steg.pretrained import load_pretrained  # noqa: E402
 

@@ -18,15 +18,6 @@ class BadInput(Exception):
     """A user error: printed as one line, exit code 2."""
 
 
-def _check_output(path: str, overwrite: bool) -> Path:
-    out = Path(path)
-    if out.exists() and not overwrite:
-        raise BadInput(f"{out}: already exists (use --overwrite to replace it)")
-    if out.suffix.lower() != ".png":
-        raise BadInput(f"{out}: images are written losslessly as .png; give a .png name")
-    return out
-
-
 def _progress(done: int, total: int) -> None:
     width = 30
     filled = width * done // total
@@ -57,6 +48,7 @@ def cmd_train(args) -> None:
 
     cfg = TrainConfig(
         data=args.data, out=args.out, model=args.model, model_config=_model_config(args.model_config),
+        modality=args.modality,
         data_dir=args.data_dir,
         tfds_split=args.split, val_data=args.val_data, val_fraction=args.val_fraction,
         crop=args.size, val_size=args.val_size, scale_to=args.scale_to or None,
@@ -71,23 +63,18 @@ def cmd_train(args) -> None:
 
 
 def cmd_hide(args) -> None:
-    from keras_steg.imageio import write_png
-    from keras_steg.inference import from_saved_models
+    from keras_steg.media import hide_file
 
-    out = _check_output(args.output, args.overwrite)
-    steg = from_saved_models(args.model)
-    container = steg.hide(args.cover, args.secret)
-    write_png(out, container, overwrite=True)
+    out = hide_file(args.cover, args.secret, args.output, model=args.model,
+                    overwrite=args.overwrite, lossy=args.lossy, progress=_progress)
     print(f"container written to {out}")
 
 
 def cmd_reveal(args) -> None:
-    from keras_steg.imageio import write_png
-    from keras_steg.inference import from_saved_models
+    from keras_steg.media import reveal_file
 
-    out = _check_output(args.output, args.overwrite)
-    steg = from_saved_models(args.model)
-    write_png(out, steg.reveal(args.container), overwrite=True)
+    out = reveal_file(args.container, args.output, model=args.model, overwrite=args.overwrite,
+                      progress=_progress)
     print(f"revealed secret written to {out}")
 
 
@@ -181,8 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     model_help = "shipped model name (default: scnn) or an exported model folder"
 
-    p = verbs.add_parser("train", help="train a model on an image folder or a tfds dataset")
-    p.add_argument("--data", required=True, help="image folder (recursive), or a tfds name with --data-dir")
+    p = verbs.add_parser("train", help="train a model on an image or audio folder, or a tfds dataset")
+    p.add_argument("--data", required=True, help="image or audio folder (recursive), or a tfds "
+                   "name with --data-dir")
+    p.add_argument("--modality", choices=["image", "audio"], default="image",
+                   help="image: photos in photos; audio: clips in clips (wav, flac, ogg, mp3; "
+                   "as 224x224x2 STFT tensors; needs a family with channel counts: exypno)")
     p.add_argument("--data-dir", help="tfds data_dir holding the prepared dataset (offline)")
     p.add_argument("--split", default="train", help="tfds split (default: train)")
     p.add_argument("--val-data", help="validation image folder, or with --data-dir a tfds split "
@@ -224,18 +215,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace a finished run in --out")
     p.set_defaults(func=cmd_train)
 
-    p = verbs.add_parser("hide", help="hide a secret image in a cover image")
-    p.add_argument("--cover", required=True)
-    p.add_argument("--secret", required=True)
-    p.add_argument("-o", "--output", required=True, help="container .png")
-    p.add_argument("--model", help=model_help)
+    media_model_help = ("shipped model name or an exported model folder (default by file "
+                        "types: scnn for images and video, exypno_audio for audio in audio)")
+    p = verbs.add_parser("hide", help="hide a secret (image, audio or video) in a cover; "
+                         "file types from the extensions")
+    p.add_argument("--cover", required=True, help="image, audio (wav, flac, ogg, mp3) or video")
+    p.add_argument("--secret", required=True, help="image, audio, or video (for a video cover)")
+    p.add_argument("-o", "--output", required=True,
+                   help="container, lossless: .png (image cover), .wav/.flac (audio), .avi (video)")
+    p.add_argument("--model", help=media_model_help)
+    p.add_argument("--lossy", action="store_true",
+                   help="allow a lossy video container (.mp4): the secret will mostly be lost")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.set_defaults(func=cmd_hide)
 
-    p = verbs.add_parser("reveal", help="reveal the secret image of a container")
+    p = verbs.add_parser("reveal", help="reveal the secret of a container (image, audio or video)")
     p.add_argument("container")
-    p.add_argument("-o", "--output", required=True, help="revealed secret .png")
-    p.add_argument("--model", help=model_help)
+    p.add_argument("-o", "--output", required=True,
+                   help="revealed secret: .png (image), .wav/.flac (audio), a video name (video)")
+    p.add_argument("--model", help=media_model_help)
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_reveal)
 

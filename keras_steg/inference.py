@@ -71,9 +71,29 @@ class Steganographer:
     receiver: Any
     multiple: int = 32
     receiver_multiple: int = 1
+    cover_channels: int = 3   # 3: RGB images (and video frames); 2: audio STFT tensors
+    secret_channels: int = 3
     tile: int | None = 768
     sender_margin: int = 64
     receiver_margin: int = 32  # > every shipped receiver's reach (ExypnoSteganos DN: 18 px)
+
+    def hide_tensors(self, covers: np.ndarray, secrets: np.ndarray, batch: int = 8) -> np.ndarray:
+        """The sender on float tensors: covers (N, H, W, Cc), secrets (N, H, W, Cs), in [0, 1]
+        -> containers (N, H, W, Cc) float32 in [0, 1]; ``batch`` at a time. No padding or
+        tiling: H and W must already be multiples of ``multiple``."""
+        if self.sender is None:
+            raise ImageError("this model folder has no sender/: it can only reveal")
+        return np.concatenate([
+            np.asarray(self.sender(tf.constant(covers[i:i + batch], tf.float32),
+                                   tf.constant(secrets[i:i + batch], tf.float32)))
+            for i in range(0, len(covers), batch)])
+
+    def reveal_tensors(self, containers: np.ndarray, batch: int = 8) -> np.ndarray:
+        """The receiver on float tensors: (N, H, W, Cc) in [0, 1] -> (N, H, W, Cs) float32."""
+        if self.receiver is None:
+            raise ImageError("this model folder has no receiver/: it can only hide")
+        return np.concatenate([np.asarray(self.receiver(tf.constant(containers[i:i + batch], tf.float32)))
+                               for i in range(0, len(containers), batch)])
 
     def _sender_tile(self, cover: np.ndarray, secret: np.ndarray) -> np.ndarray:
         container = self.sender(tf.constant(to_float(cover)[None]), tf.constant(to_float(secret)[None]))
@@ -89,6 +109,12 @@ class Steganographer:
         tile = max(-(-self.tile // multiple) * multiple, 2 * margin + multiple)
         return tiled_map(fn, images, tile, margin, multiple)
 
+    def _require_images(self) -> None:
+        if (self.cover_channels, self.secret_channels) != (3, 3):
+            raise ImageError(f"this model hides {self.secret_channels}-channel secrets in "
+                             f"{self.cover_channels}-channel covers, not images in images; "
+                             "use keras_steg.media.hide_file for audio")
+
     @staticmethod
     def _check_size(image: np.ndarray, name: str, minimum: int) -> None:
         h, w = image.shape[:2]
@@ -103,6 +129,7 @@ class Steganographer:
         """
         if self.sender is None:
             raise ImageError("this model folder has no sender/: it can only reveal")
+        self._require_images()
         cover = as_rgb_uint8(cover, "cover")
         secret = as_rgb_uint8(secret, "secret")
         self._check_size(cover, "cover", self.multiple)
@@ -118,6 +145,7 @@ class Steganographer:
         """Reveal the secret of a container -> RGB uint8 of the container's size."""
         if self.receiver is None:
             raise ImageError("this model folder has no receiver/: it can only hide")
+        self._require_images()
         container = as_rgb_uint8(container, "container")
         self._check_size(container, "container", self.receiver_multiple)
         h, w = container.shape[:2]
@@ -146,7 +174,8 @@ def _load_folder(folder: Path) -> Steganographer:
         rserve = tf.saved_model.load(str(folder / "receiver")).signatures["serving_default"]
         receiver = lambda container: rserve(container=container)["secret"]  # noqa: E731
     return Steganographer(sender, receiver, meta.get("sender_multiple", 32),
-                          meta.get("receiver_multiple", 1))
+                          meta.get("receiver_multiple", 1), meta.get("cover_channels", 3),
+                          meta.get("secret_channels", 3))
 
 
 def clear_model_cache() -> None:
@@ -160,6 +189,8 @@ def from_keras(model) -> Steganographer:
         lambda cover, secret: model.sender({"cover": cover, "secret": secret}, training=False),
         lambda container: model.receiver(container, training=False),
         model.multiple,
+        cover_channels=int(model.sender.output.shape[-1]),
+        secret_channels=int(model.receiver.output.shape[-1]),
     )
 
 

@@ -19,10 +19,13 @@ from keras_steg.callbacks import (
     StopFile,
     plateau_schedulers,
 )
+from keras_steg.data import audio as audio_data
 from keras_steg.data import images as image_data
 from keras_steg.layers import parse_channel
 from keras_steg.models.registry import build_model, family_config, family_multiple, get_family
 from keras_steg.precision import resolve_precision
+
+MODALITIES = ("image", "audio")
 
 
 @dataclass
@@ -33,6 +36,7 @@ class TrainConfig:
     out: str
     model: str = "scnn"
     model_config: dict = field(default_factory=dict)  # family arguments, e.g. {"width": 0.25}
+    modality: str = "image"          # "image" (photos in photos) or "audio" (clips in clips)
     data_dir: str | None = None      # tfds data_dir; ``data`` is then a tfds name
     tfds_split: str = "train"
     val_data: str | None = None      # validation folder (tfds: a split name); else val_fraction
@@ -68,6 +72,14 @@ class TrainConfig:
         for name in ("lr", "reveal_lr", "beta_1", "alpha", "beta", "loss"):
             if getattr(self, name) is None:
                 setattr(self, name, getattr(recipe, name))
+        if self.modality not in MODALITIES:
+            raise ValueError(f"unknown modality {self.modality!r}; choose one of {', '.join(MODALITIES)}")
+        if self.modality == "audio":
+            # The STFT tensors have two channels; a family must take channel counts to hide them.
+            self.model_config = {"cover_channels": 2, "secret_channels": 2, **self.model_config}
+            if self.crop > audio_data.BINS or self.val_size != audio_data.BINS:
+                self.crop = min(self.crop, audio_data.BINS)
+                self.val_size = audio_data.BINS
         family_config(self.model, self.model_config)  # a bad argument fails before any file is written
         if self.channel is not None:
             parse_channel(self.channel)
@@ -82,6 +94,8 @@ class TrainConfig:
 
 def make_datasets(cfg: TrainConfig):
     """(train dataset, validation dataset or None, list of sources) for ``cfg``."""
+    if cfg.modality == "audio":
+        return make_audio_datasets(cfg)
     if cfg.data_dir is not None:
         train_src = image_data.tfds_source(cfg.data, cfg.data_dir, cfg.tfds_split)
         val_src = image_data.tfds_source(cfg.data, cfg.data_dir, cfg.val_data) if cfg.val_data else None
@@ -108,6 +122,25 @@ def make_datasets(cfg: TrainConfig):
         except ValueError as err:  # fewer than two readable validation images
             warnings.warn(f"no validation: {err}", UserWarning, stacklevel=2)
     return train, val, [s for s in (train_src, val_src) if s is not None]
+
+
+def make_audio_datasets(cfg: TrainConfig):
+    """Audio clips of >= 4 s from a folder (shorter and unreadable ones skipped and counted):
+    random windows as (crop, crop, 2) STFT tensors to train, whole first windows to validate."""
+    files = audio_data.list_audio(cfg.data)
+    if cfg.val_data:
+        train_clips = audio_data.load_clips(files)
+        val_clips = audio_data.load_clips(audio_data.list_audio(cfg.val_data))
+    else:
+        train_clips, val_clips = audio_data.split_clips(audio_data.load_clips(files),
+                                                        cfg.val_fraction, cfg.seed)
+    for clips in (train_clips, val_clips):
+        if clips.too_short:
+            print(f"skipped {len(clips.too_short)} clip(s) shorter than "
+                  f"{audio_data.MIN_CLIP_SECONDS:g} s")
+    train = audio_data.training_pairs(train_clips, cfg.batch, cfg.crop, cfg.seed)
+    val = audio_data.evaluation_pairs(val_clips, cfg.batch) if len(val_clips.waves) >= 2 else None
+    return train, val, [train_clips, val_clips]
 
 
 def make_model(cfg: TrainConfig) -> keras.Model:

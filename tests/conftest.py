@@ -17,8 +17,13 @@ PHOTOS = DATA / "photos"
 
 @pytest.fixture(autouse=True)
 def float32_policy():
-    """Every test starts (and ends) under the float32 policy."""
+    """Every test starts (and ends) under the float32 policy, with seeded initial weights.
+
+    Seeding makes a test's weight initialisation and training noise the same on every run, so a
+    learning test measures the code, not the luck of the draw.
+    """
     keras.mixed_precision.set_global_policy("float32")
+    keras.utils.set_random_seed(0)
     yield
     keras.mixed_precision.set_global_policy("float32")
 

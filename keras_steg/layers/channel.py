@@ -11,6 +11,7 @@ from keras_steg.layers.geometry import RandomCrop, RandomResize
 from keras_steg.layers.jpeg import DifferentiableJpeg
 from keras_steg.layers.noise import RandomGaussianNoise
 from keras_steg.layers.quantize import Quantize8Bit
+from keras_steg.layers.spectrogram import STFTRoundTrip
 
 
 @keras.saving.register_keras_serializable(package="keras_steg")
@@ -79,9 +80,11 @@ class Channel(keras.layers.Layer):
                 "attacks": [keras.saving.serialize_keras_object(a) for a in self.attacks]}
 
 
-def build_channel(noise_stddev: float = 0.0, quantize: bool = True) -> keras.layers.Layer | None:
-    """The training channel of a family: Gaussian noise (Baluja, ExypnoSteganos) then 8-bit
-    rounding (what saving a PNG does), each only when asked; None when neither is.
+def build_channel(noise_stddev: float = 0.0, quantize: bool = True,
+                  stft_round_trip: bool = False) -> keras.layers.Layer | None:
+    """The training channel of a family: the STFT round trip of an audio container (what
+    saving it as sound does), Gaussian noise (Baluja, ExypnoSteganos), then 8-bit rounding
+    (what saving a PNG does), each only when asked; None when none is.
 
     Both act only with ``training=True`` and run in float32 so mixed precision never rounds the
     container. Input and output: (B, H, W, C) float in [0, 1] (noise can leave it slightly).
@@ -89,6 +92,8 @@ def build_channel(noise_stddev: float = 0.0, quantize: bool = True) -> keras.lay
     if noise_stddev < 0:
         raise ValueError(f"noise_stddev must be >= 0, got {noise_stddev}")
     parts: list[keras.layers.Layer] = []
+    if stft_round_trip:
+        parts.append(STFTRoundTrip(name="stft_round_trip"))
     if noise_stddev:
         parts.append(keras.layers.GaussianNoise(noise_stddev, dtype="float32", name="noise"))
     if quantize:

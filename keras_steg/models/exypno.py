@@ -36,6 +36,8 @@ GROUP_DEPTH = 5
 # (filters, kernel) of the three parallel convs that merge the groups.
 MERGE = ((32, 6), (32, 5), (32, 4))
 NOISE_STDDEV = 0.01
+AUDIO_CHANNELS = 2  # an audio STFT tensor: real and imaginary parts
+AUDIO_NOISE_STDDEV = 0.002
 # He initialisation (choice): with Keras' default Glorot the compressor's ReLUs died within a few
 # hundred steps and its output went constant, so the secret was never learnt (measured here).
 KERNEL_INIT = "he_normal"
@@ -130,7 +132,7 @@ def sender(cover_channels: int = 3, secret_channels: int = 3, width: float = 1.0
 
 
 def steg_model(cover_channels: int = 3, secret_channels: int = 3, width: float = 1.0,
-               noise_stddev: float = NOISE_STDDEV, quantize: bool = True) -> StegModel:
+               noise_stddev: float | None = None, quantize: bool | None = None) -> StegModel:
     """ExypnoSteganos as a StegModel: sender CN + EN, receiver DN.
 
     Args:
@@ -138,13 +140,24 @@ def steg_model(cover_channels: int = 3, secret_channels: int = 3, width: float =
         secret_channels: channels of the secret.
         width: multiplier of every filter count (1.0 = the paper, ~300 GFLOP per 224 image
             per base network; the cost falls with width squared).
-        noise_stddev: Gaussian noise on the container before DN, in training.
-        quantize: also round the container to 8 bits in training (straight-through).
+        noise_stddev: Gaussian noise on the container before DN, in training (None: 0.01 for
+            image covers; 0.002 for audio covers, whose tensors spread ~5x less, see
+            ``keras_steg.data.audio``).
+        quantize: also round the container to 8 bits in training (straight-through); None:
+            for image covers (saved as 8-bit PNG), not for audio (saved as float WAV).
+
+    An audio container (2 channels) also goes through the STFT round trip in training,
+    since saving it as sound projects it onto real spectrograms (``STFTRoundTrip``).
     """
+    audio_cover = cover_channels == AUDIO_CHANNELS
+    if noise_stddev is None:
+        noise_stddev = AUDIO_NOISE_STDDEV if audio_cover else NOISE_STDDEV
+    if quantize is None:
+        quantize = not audio_cover
     return StegModel(
         sender(cover_channels, secret_channels, width),
         decoder(cover_channels, secret_channels, width),
-        channel=build_channel(noise_stddev, quantize),
+        channel=build_channel(noise_stddev, quantize, stft_round_trip=audio_cover),
         multiple=1,
         name="exypno",
     )

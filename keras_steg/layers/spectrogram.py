@@ -1,0 +1,37 @@
+"""What writing an audio container does to it: the STFT round trip, as a training channel layer."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from keras_steg.data.audio import tensors_to_waves, waves_to_tensors
+
+
+@keras.saving.register_keras_serializable(package="keras_steg")
+class STFTRoundTrip(keras.layers.Layer):
+    """Turn a container tensor into audio and back (inverse STFT, then STFT), as saving the
+    container as a sound file and reading it does.
+
+    Why: the STFT has twice as many numbers as the audio (50 % overlap), so most tensors are
+    not the STFT of any sound; the round trip projects them onto ones that are, and a hider
+    trained without it would keep the secret in the part the projection discards.
+    Forward: the round trip; backward: identity (straight-through), since the inverse of the
+    power-law compression has no finite gradient at zero. Active only with ``training=True``.
+
+    Input and output: (B, 224, T, 2) float32 in [0, 1] (frequency, time, real/imaginary; see
+    ``keras_steg.data.audio``), any T.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+
+    def call(self, x, training=None):
+        if not training:
+            return x
+        x = tf.cast(x, tf.float32)
+        return x + tf.stop_gradient(waves_to_tensors(tensors_to_waves(x)) - x)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

@@ -1,0 +1,308 @@
+"""hide / reveal between files of any kind (image, audio, video), chosen by their extensions.
+
+Pairs (cover kind, secret kind) and how they are hidden:
+- image in image: the image model on the whole picture (``inference.Steganographer``);
+- audio in audio: both clips cut into consecutive 3.11 s windows, each a (224, 224, 2) STFT
+  tensor (``data.audio``); window i of the secret is hidden in window i of the cover; the
+  container keeps whole windows (it ends up to one window longer than the cover, in silence);
+- audio in image: the cover is cut into a grid of 224x224 tiles and tile k hides window k of
+  the clip (silence in tiles left over), so a 640x480 photo holds 2 x 2 windows (12.4 s);
+- image in audio: the secret, resized to 224x224, is hidden in every window of the cover; the
+  revealed image is the mean over windows (each window is a fresh chance to read it);
+- video: frame by frame with an image model; the secret is a video (looped if shorter) or a
+  still image hidden in every frame; the container is lossless (FFV1 in .avi).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from keras_steg.data import audio
+from keras_steg.data.images import IMAGE_EXTENSIONS
+from keras_steg.data.video import VIDEO_EXTENSIONS, VideoWriter, read_frames, video_info
+from keras_steg.imageio import read_image, to_float, to_uint8, write_png
+from keras_steg.inference import Steganographer, as_rgb_uint8, from_saved_models
+
+IMAGE, AUDIO, VIDEO = "image", "audio", "video"
+# Channels of the tensors a model hides/reveals -> what they are.
+CHANNEL_KINDS = {3: IMAGE, 2: AUDIO}
+# The shipped model used for a (cover, secret) pair when none is named. Video frames are images.
+DEFAULT_MODELS = {
+    (IMAGE, IMAGE): "scnn",
+    (AUDIO, AUDIO): "exypno_audio",
+    (IMAGE, AUDIO): "exypno_audio_in_image",
+    (AUDIO, IMAGE): "exypno_image_in_audio",
+}
+TILE = audio.BINS  # one audio window is a 224x224 tile
+Progress = Callable[[int, int], None]
+
+
+class MediaError(ValueError):
+    """A file pair or output name that cannot be hidden or written as asked."""
+
+
+def media_kind(path: str | os.PathLike) -> str:
+    """"image", "audio" or "video" from the file's extension; MediaError for anything else."""
+    suffix = Path(path).suffix.lower()
+    for kind, extensions in ((IMAGE, IMAGE_EXTENSIONS), (AUDIO, audio.AUDIO_EXTENSIONS),
+                             (VIDEO, VIDEO_EXTENSIONS)):
+        if suffix in extensions:
+            return kind
+    raise MediaError(f"{path}: unsupported file type {suffix or '(no extension)'}; images "
+                     f"{'/'.join(IMAGE_EXTENSIONS)}, audio {'/'.join(audio.AUDIO_EXTENSIONS)}, "
+                     f"video {'/'.join(VIDEO_EXTENSIONS)}")
+
+
+def _frame_kind(kind: str) -> str:
+    return IMAGE if kind == VIDEO else kind
+
+
+def model_kinds(steg: Steganographer) -> tuple[str, str]:
+    """(cover kind, secret kind) a loaded model hides, from its channel counts."""
+    try:
+        return CHANNEL_KINDS[steg.cover_channels], CHANNEL_KINDS[steg.secret_channels]
+    except KeyError:
+        raise MediaError(f"a model with {steg.cover_channels}-channel covers and "
+                         f"{steg.secret_channels}-channel secrets fits no media type") from None
+
+
+def load_model_for(pair: tuple[str, str], model=None) -> Steganographer:
+    """The model for a (cover kind, secret kind) pair: ``model`` (name, folder or
+    Steganographer) or the pair's default; MediaError if it hides another pair."""
+    pair = (_frame_kind(pair[0]), _frame_kind(pair[1]))
+    if pair not in DEFAULT_MODELS:
+        raise MediaError(f"cannot hide {pair[1]} in {pair[0]}")
+    if isinstance(model, Steganographer):
+        steg = model
+    else:
+        try:
+            steg = from_saved_models(model or DEFAULT_MODELS[pair])
+        except ValueError as err:
+            if model:
+                raise
+            raise MediaError(f"no shipped model hides {pair[1]} in {pair[0]} "
+                             f"({DEFAULT_MODELS[pair]!r} is not installed); train one with "
+                             "keras-steg train and pass it with --model") from err
+    if model_kinds(steg) != pair:
+        cover, secret = model_kinds(steg)
+        raise MediaError(f"model {model or DEFAULT_MODELS[pair]} hides {secret} in {cover}, "
+                         f"not {pair[1]} in {pair[0]}")
+    return steg
+
+
+def _check_output(out: Path, kind: str, overwrite: bool, lossy: bool = False) -> None:
+    if out.exists() and not overwrite:
+        raise MediaError(f"{out}: already exists (use --overwrite to replace it)")
+    suffix = out.suffix.lower()
+    if kind == IMAGE and suffix != ".png":
+        raise MediaError(f"{out}: images are written losslessly as .png; give a .png name")
+    if kind == AUDIO and suffix not in audio.LOSSLESS_AUDIO:
+        raise MediaError(f"{out}: audio is written losslessly; give a name ending in "
+                         f"{', '.join(audio.LOSSLESS_AUDIO)}")
+    if kind == VIDEO and suffix != ".avi" and not lossy:
+        raise MediaError(f"{out}: a container video must be lossless, written as .avi (FFV1); "
+                         f"{suffix or 'no extension'} would be lossy and destroy the secret "
+                         "(force it with --lossy)")
+    if kind == VIDEO and suffix not in VIDEO_EXTENSIONS:
+        raise MediaError(f"{out}: give a video name ending in {', '.join(VIDEO_EXTENSIONS)}")
+
+
+# === hide ===
+def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os.PathLike,
+              model=None, overwrite: bool = False, lossy: bool = False,
+              progress: Progress | None = None) -> Path:
+    """Hide the file ``secret`` in the file ``cover`` and write the container to ``out``.
+
+    Kinds come from the extensions (see the module docstring for each pair); ``out`` must be
+    of the cover's kind and lossless (.png, .wav/.flac/.aiff, .avi) unless ``lossy`` for video.
+    ``model``: a shipped name, an exported folder or a Steganographer; default the pair's
+    shipped model. Returns the path written.
+    """
+    cover_kind, secret_kind = media_kind(cover), media_kind(secret)
+    out = Path(out)
+    _check_output(out, cover_kind, overwrite, lossy)
+    if secret_kind == VIDEO and cover_kind != VIDEO:
+        raise MediaError("a secret video needs a video cover")
+    steg = load_model_for((cover_kind, secret_kind), model)
+    if cover_kind == VIDEO:
+        return _hide_video(steg, cover, secret, out, lossy, progress)
+    if cover_kind == AUDIO:
+        wave = (_hide_in_audio(steg, cover, secret) if secret_kind == AUDIO
+                else _hide_image_in_audio(steg, cover, secret))
+        return audio.write_audio(out, wave)
+    if secret_kind == AUDIO:
+        return write_png(out, _hide_audio_in_image(steg, cover, secret), overwrite=True)
+    return write_png(out, steg.hide(cover, secret), overwrite=True)
+
+
+def _hide_in_audio(steg: Steganographer, cover, secret) -> np.ndarray:
+    cover_wave = audio.load_audio(cover)
+    secret_wave = audio.normalize_peak(audio.load_audio(secret))
+    windows = audio.window_count(cover_wave.size)
+    if secret_wave.size > windows * audio.WINDOW_SAMPLES:
+        raise MediaError(f"the secret ({secret_wave.size / audio.SAMPLE_RATE:.1f} s) is longer "
+                         f"than the cover can hold ({windows * audio.WINDOW_SECONDS:.1f} s)")
+    containers = steg.hide_tensors(audio.audio_to_tensors(cover_wave, windows),
+                                   audio.audio_to_tensors(secret_wave, windows))
+    return audio.tensors_to_audio(containers)
+
+
+def _hide_image_in_audio(steg: Steganographer, cover, secret) -> np.ndarray:
+    cover_tensors = audio.audio_to_tensors(audio.load_audio(cover))
+    image = cv2.resize(as_rgb_uint8(secret, "secret"), (TILE, TILE), interpolation=cv2.INTER_AREA)
+    secrets = np.repeat(to_float(image)[None], len(cover_tensors), axis=0)
+    return audio.tensors_to_audio(steg.hide_tensors(cover_tensors, secrets))
+
+
+def image_capacity(height: int, width: int) -> tuple[int, int]:
+    """(rows, columns) of 224x224 tiles, one audio window each, in an image of that size."""
+    return height // TILE, width // TILE
+
+
+def _tiles(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """(rows*224, cols*224, C) -> (rows*cols, 224, 224, C), row-major."""
+    c = image.shape[-1]
+    return image[:rows * TILE, :cols * TILE].reshape(rows, TILE, cols, TILE, c).swapaxes(1, 2) \
+        .reshape(rows * cols, TILE, TILE, c)
+
+
+def _untile(tiles: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    c = tiles.shape[-1]
+    return tiles.reshape(rows, cols, TILE, TILE, c).swapaxes(1, 2).reshape(rows * TILE, cols * TILE, c)
+
+
+def _hide_audio_in_image(steg: Steganographer, cover, secret) -> np.ndarray:
+    image = as_rgb_uint8(cover, "cover")
+    rows, cols = image_capacity(*image.shape[:2])
+    if rows * cols == 0:
+        raise MediaError(f"the cover is {image.shape[1]}x{image.shape[0]}; hiding audio needs "
+                         f"at least {TILE}x{TILE} pixels (one {audio.WINDOW_SECONDS:.2f} s window "
+                         "per tile)")
+    wave = audio.normalize_peak(audio.load_audio(secret))
+    if audio.window_count(wave.size) > rows * cols:
+        raise MediaError(f"the secret ({wave.size / audio.SAMPLE_RATE:.1f} s) is longer than a "
+                         f"{image.shape[1]}x{image.shape[0]} cover holds "
+                         f"({rows * cols} tiles of {audio.WINDOW_SECONDS:.2f} s)")
+    containers = steg.hide_tensors(to_float(_tiles(image, rows, cols)),
+                                   audio.audio_to_tensors(wave, rows * cols))
+    container = image.copy()  # pixels outside the tile grid stay as they were
+    container[:rows * TILE, :cols * TILE] = to_uint8(_untile(containers, rows, cols))
+    return container
+
+
+def _looped_frames(secret, limit: int, size: tuple[int, int]):
+    """Secret frames resized to ``size`` (w, h): a still image every frame, or a video looped."""
+    if media_kind(secret) == IMAGE:
+        still = cv2.resize(read_image(secret), size, interpolation=cv2.INTER_AREA)
+        while True:
+            yield still
+    while True:  # a shorter secret video starts again from its first frame
+        for frame in read_frames(secret, limit):
+            yield cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+
+
+def _hide_video(steg, cover, secret, out: Path, lossy: bool, progress) -> Path:
+    info = video_info(cover)
+    if media_kind(secret) == VIDEO and video_info(secret).frames < info.frames:
+        warnings.warn(f"the secret video has fewer frames ({video_info(secret).frames}) than the "
+                      f"cover ({info.frames}): it is looped", UserWarning, stacklevel=3)
+    secrets = _looped_frames(secret, info.frames, (info.width, info.height))
+    with VideoWriter(out, info.fps, info.width, info.height, lossy=lossy) as writer:
+        for i, (frame, secret_frame) in enumerate(zip(read_frames(cover), secrets), start=1):
+            writer.write(steg.hide(frame, secret_frame))
+            if progress:
+                progress(i, max(info.frames, i))
+    return out
+
+
+# === reveal ===
+def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None,
+                overwrite: bool = False, progress: Progress | None = None) -> Path:
+    """Reveal the secret of the file ``container`` into ``out`` (its kind from the model:
+    image .png, audio .wav/.flac/.aiff, or video from a video container). ``model``: a
+    shipped name, folder or Steganographer; default by the container's kind (scnn for images
+    and video, exypno_audio for audio). Returns the path written."""
+    kind = media_kind(container)
+    out = Path(out)
+    if isinstance(model, Steganographer):
+        steg = model
+    else:
+        default = DEFAULT_MODELS[(_frame_kind(kind), _frame_kind(kind))]
+        steg = from_saved_models(model or default)
+    cover_kind, secret_kind = model_kinds(steg)
+    if cover_kind != _frame_kind(kind):
+        raise MediaError(f"{container}: the model reveals from {cover_kind} containers, this is {kind}")
+    out_kind = VIDEO if kind == VIDEO else secret_kind
+    if out.exists() and not overwrite:
+        raise MediaError(f"{out}: already exists (use --overwrite to replace it)")
+    if media_kind(out) != out_kind:
+        raise MediaError(f"{out}: the revealed secret is {out_kind}; give a matching file name")
+    if kind == VIDEO:
+        return _reveal_video(steg, container, out, progress)
+    if kind == AUDIO:
+        tensors = audio.audio_to_tensors(audio.load_audio(container))
+        revealed = steg.reveal_tensors(tensors)
+        if secret_kind == IMAGE:
+            return write_png(out, to_uint8(revealed.mean(axis=0)), overwrite=True)
+        _check_output(out, AUDIO, True)
+        return audio.write_audio(out, trim_silence(audio.tensors_to_audio(revealed)))
+    if secret_kind == AUDIO:
+        image = as_rgb_uint8(container, "container")
+        rows, cols = image_capacity(*image.shape[:2])
+        if rows * cols == 0:
+            raise MediaError(f"{container}: smaller than one {TILE}x{TILE} tile: it holds no audio")
+        _check_output(out, AUDIO, True)
+        revealed = steg.reveal_tensors(to_float(_tiles(image, rows, cols)))
+        return audio.write_audio(out, trim_silence(audio.tensors_to_audio(revealed)))
+    _check_output(out, IMAGE, True)
+    return write_png(out, steg.reveal(container), overwrite=True)
+
+
+def trim_silence(wave: np.ndarray, threshold: float = 0.01) -> np.ndarray:
+    """Drop the trailing part of ``wave`` quieter than ``threshold`` times its peak (the
+    silence that pads the last window), keeping 0.1 s after the last louder sample."""
+    loud = np.flatnonzero(np.abs(wave) > threshold * max(float(np.max(np.abs(wave))), 1e-9))
+    end = (loud[-1] + 1 + audio.SAMPLE_RATE // 10) if loud.size else 0
+    return wave[:min(end, wave.size)]
+
+
+def _reveal_video(steg, container, out: Path, progress) -> Path:
+    info = video_info(container)
+    suffix = out.suffix.lower()
+    with VideoWriter(out, info.fps, info.width, info.height, lossy=suffix != ".avi") as writer:
+        for i, frame in enumerate(read_frames(container), start=1):
+            writer.write(steg.reveal(frame))
+            if progress:
+                progress(i, max(info.frames, i))
+    return out
+
+
+# === The package's front door ===
+def hide(cover, secret, out: str | os.PathLike | None = None, model=None, **options):
+    """Hide ``secret`` in ``cover``.
+
+    With ``out``: both are file paths of any supported kind and the container is written there
+    (``hide_file``; ``options``: overwrite, lossy, progress); returns the path. Without
+    ``out``: images (paths, arrays, PIL) in, the container RGB uint8 (H, W, 3) returned.
+    """
+    if out is not None:
+        return hide_file(cover, secret, out, model, **options)
+    from keras_steg.inference import hide as hide_image
+
+    return hide_image(cover, secret, model)
+
+
+def reveal(container, out: str | os.PathLike | None = None, model=None, **options):
+    """Reveal the secret of ``container``: written to ``out`` (``reveal_file``; returns the
+    path) or, without ``out``, an image's secret returned as RGB uint8 (H, W, 3)."""
+    if out is not None:
+        return reveal_file(container, out, model, **options)
+    from keras_steg.inference import reveal as reveal_image
+
+    return reveal_image(container, model)
