@@ -228,9 +228,19 @@ class ImageSummary(keras.callbacks.Callback):
         out = self.model(self.batch, training=False)
         amplified = residual(out["container"], self.batch["cover"])
         with self.writer.as_default(step=epoch):
-            tf.summary.image("cover", self.batch["cover"], max_outputs=3)
-            tf.summary.image("container", out["container"], max_outputs=3)
-            tf.summary.image("residual_x10", amplified, max_outputs=3)
-            tf.summary.image("secret", self.batch["secret"], max_outputs=3)
-            tf.summary.image("revealed", out["revealed"], max_outputs=3)
+            for name, images in (("cover", self.batch["cover"]), ("container", out["container"]),
+                                 ("residual_x10", amplified), ("secret", self.batch["secret"]),
+                                 ("revealed", out["revealed"])):
+                tf.summary.image(name, displayable(images), max_outputs=3)
         self.writer.flush()
+
+
+def displayable(images: tf.Tensor) -> tf.Tensor:
+    """(B, H, W, C) in [0, 1] -> something TensorBoard shows: images as they are; an audio STFT
+    tensor (C = 2, real/imaginary around 0.5) as its magnitude, scaled to [0, 1], low
+    frequencies at the bottom."""
+    if images.shape[-1] != 2:
+        return images
+    magnitude = tf.norm(tf.cast(images, tf.float32) - 0.5, axis=-1, keepdims=True)
+    top = tf.reduce_max(magnitude, axis=[1, 2, 3], keepdims=True)
+    return tf.reverse(tf.math.divide_no_nan(magnitude, top), axis=[1])

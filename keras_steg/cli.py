@@ -79,26 +79,60 @@ def cmd_reveal(args) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from keras_steg.data.images import list_images
     from keras_steg.evaluation import COLUMNS, evaluate_files, summarize, write_csv
     from keras_steg.inference import from_saved_models
 
     if args.csv and Path(args.csv).exists() and not args.overwrite:
         raise BadInput(f"{args.csv}: already exists (use --overwrite to replace it)")
-    files = list_images(args.data)
+    steg = from_saved_models(args.model)
+    kind, files = _evaluation_files(args.data, steg)
     if args.limit:
         files = files[: args.limit]
-    steg = from_saved_models(args.model)
-    rows = evaluate_files(steg, files, args.size or None, progress=_progress)
-    header = COLUMNS[2:]
-    print(f"{'cover':<28}" + "".join(f"{h:>15}" for h in header))
+    if kind == "image":
+        rows = evaluate_files(steg, files, args.size or None, progress=_progress)
+        columns = COLUMNS
+    elif kind == "audio":
+        from keras_steg.media_evaluation import AUDIO_COLUMNS, evaluate_audio_files
+
+        rows = evaluate_audio_files(steg, files, args.seconds or None, progress=_progress)
+        columns = AUDIO_COLUMNS
+    else:
+        from keras_steg.media_evaluation import VIDEO_COLUMNS, evaluate_video_files
+
+        rows = evaluate_video_files(steg, files, args.frames or None, progress=_progress)
+        columns = VIDEO_COLUMNS
+    header = columns[2:]
+    print(f"{'cover':<28}" + "".join(f"{h:>17}" for h in header))
     for row in rows:
-        print(f"{row['cover'][:27]:<28}" + "".join(f"{row[h]:>15.4f}" for h in header))
-    mean = summarize(rows)
-    print(f"{'mean':<28}" + "".join(f"{mean[h]:>15.4f}" for h in header))
+        print(f"{row['cover'][:27]:<28}" + "".join(f"{row[h]:>17.4f}" for h in header))
+    mean = summarize(rows, header)
+    print(f"{'mean':<28}" + "".join(f"{mean[h]:>17.4f}" for h in header))
     if args.csv:
-        write_csv(rows, args.csv)
-        print(f"per-image table written to {args.csv}")
+        write_csv(rows, args.csv, columns)
+        print(f"per-{kind} table written to {args.csv}")
+
+
+def _evaluation_files(folder: str, steg) -> tuple[str, list[str]]:
+    """(kind, files) to evaluate ``steg`` on: audio clips for an audio model; for an image
+    model the folder's images, or its videos when it has no images."""
+    from keras_steg.data.audio import list_audio
+    from keras_steg.data.images import list_images
+    from keras_steg.data.video import list_videos
+    from keras_steg.media import AUDIO, model_kinds
+
+    kinds = model_kinds(steg)
+    if kinds == (AUDIO, AUDIO):
+        return "audio", list_audio(folder)
+    if kinds != ("image", "image"):
+        raise BadInput(f"evaluate measures image-in-image and audio-in-audio models; this one "
+                       f"hides {kinds[1]} in {kinds[0]}")
+    try:
+        return "image", list_images(folder)
+    except ValueError:
+        try:
+            return "video", list_videos(folder)
+        except ValueError:
+            raise BadInput(f"{folder}: no images or videos to evaluate an image model on") from None
 
 
 def cmd_robustness(args) -> None:
@@ -237,8 +271,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_reveal)
 
-    p = verbs.add_parser("evaluate", help="PSNR/SSIM/APD on a folder: image i hides image i+1")
-    p.add_argument("--data", required=True, help="image folder")
+    p = verbs.add_parser("evaluate", help="quality on a folder, file i hiding file i+1: images "
+                         "(PSNR/SSIM/APD), audio (SNR, log-spectral distance) or video "
+                         "(per-frame PSNR, mean and min)")
+    p.add_argument("--data", required=True, help="folder of images, videos (image models) or "
+                   "audio clips (audio models)")
+    p.add_argument("--seconds", type=float, default=0, help="audio: use the first S seconds of "
+                   "each clip (default: all)")
+    p.add_argument("--frames", type=int, default=30, help="video: first N frames (default 30; 0: all)")
     p.add_argument("--model", help=model_help)
     p.add_argument("--size", type=int, default=256,
                    help="centre square of each photo at this size (0: native size; default 256)")

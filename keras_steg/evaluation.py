@@ -76,9 +76,9 @@ def evaluate_files(steg, files: list[str], size: int | None = 256, progress=None
     return rows
 
 
-def summarize(rows: list[dict]) -> dict[str, float]:
-    """Mean of every numeric column."""
-    return {k: float(np.mean([r[k] for r in rows])) for k in COLUMNS[2:]}
+def summarize(rows: list[dict], columns: tuple[str, ...] = COLUMNS[2:]) -> dict[str, float]:
+    """Mean of each of ``columns`` (default: every numeric column of COLUMNS)."""
+    return {k: float(np.mean([r[k] for r in rows])) for k in columns}
 
 
 def write_csv(rows: list[dict], path: str | Path, columns: tuple[str, ...] = COLUMNS) -> None:

@@ -142,15 +142,27 @@ def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os
 
 
 def _hide_in_audio(steg: Steganographer, cover, secret) -> np.ndarray:
-    cover_wave = audio.load_audio(cover)
-    secret_wave = audio.normalize_peak(audio.load_audio(secret))
-    windows = audio.window_count(cover_wave.size)
-    if secret_wave.size > windows * audio.WINDOW_SAMPLES:
-        raise MediaError(f"the secret ({secret_wave.size / audio.SAMPLE_RATE:.1f} s) is longer "
+    return hide_audio_in_audio(steg, audio.load_audio(cover), audio.load_audio(secret))
+
+
+def hide_audio_in_audio(steg: Steganographer, cover: np.ndarray, secret: np.ndarray) -> np.ndarray:
+    """Mono 16 kHz waves (N,) in [-1, 1] -> the container wave, whole windows long (float32).
+
+    The secret is peak-normalised first (as in training); MediaError if it is longer than the
+    cover's windows hold."""
+    secret = audio.normalize_peak(secret)
+    windows = audio.window_count(cover.size)
+    if secret.size > windows * audio.WINDOW_SAMPLES:
+        raise MediaError(f"the secret ({secret.size / audio.SAMPLE_RATE:.1f} s) is longer "
                          f"than the cover can hold ({windows * audio.WINDOW_SECONDS:.1f} s)")
-    containers = steg.hide_tensors(audio.audio_to_tensors(cover_wave, windows),
-                                   audio.audio_to_tensors(secret_wave, windows))
+    containers = steg.hide_tensors(audio.audio_to_tensors(cover, windows),
+                                   audio.audio_to_tensors(secret, windows))
     return audio.tensors_to_audio(containers)
+
+
+def reveal_audio_from_audio(steg: Steganographer, container: np.ndarray) -> np.ndarray:
+    """A container wave (N,) -> the revealed secret wave (whole windows; trailing silence kept)."""
+    return audio.tensors_to_audio(steg.reveal_tensors(audio.audio_to_tensors(container)))
 
 
 def _hide_image_in_audio(steg: Steganographer, cover, secret) -> np.ndarray:
@@ -246,12 +258,12 @@ def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None
     if kind == VIDEO:
         return _reveal_video(steg, container, out, progress)
     if kind == AUDIO:
-        tensors = audio.audio_to_tensors(audio.load_audio(container))
-        revealed = steg.reveal_tensors(tensors)
+        wave = audio.load_audio(container)
         if secret_kind == IMAGE:
+            revealed = steg.reveal_tensors(audio.audio_to_tensors(wave))
             return write_png(out, to_uint8(revealed.mean(axis=0)), overwrite=True)
         _check_output(out, AUDIO, True)
-        return audio.write_audio(out, trim_silence(audio.tensors_to_audio(revealed)))
+        return audio.write_audio(out, trim_silence(reveal_audio_from_audio(steg, wave)))
     if secret_kind == AUDIO:
         image = as_rgb_uint8(container, "container")
         rows, cols = image_capacity(*image.shape[:2])

@@ -143,3 +143,24 @@ def test_cli_hides_and_reveals_audio_and_refuses_bad_pairs(media_models, tmp_pat
     err = capsys.readouterr().err.strip()
     assert err == "keras-steg hide: error: a secret video needs a video cover"
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_evaluate_audio_and_video_folders(media_models, exported_scnn, tmp_path, capsys):
+    csv_audio = tmp_path / "audio.csv"
+    assert cli.main(["evaluate", "--data", str(DATA / "audio"), "--model",
+                     str(media_models["audio_in_audio"]), "--seconds", "3",
+                     "--csv", str(csv_audio)]) == 0
+    lines = csv_audio.read_text().splitlines()
+    assert lines[0] == "cover,secret,seconds,cover_snr,cover_lsd,secret_snr,secret_lsd"
+    assert len(lines) == 4 and lines[1].startswith("asterisk_001.flac,klettres_003.flac,3.0,")
+    csv_video = tmp_path / "video.csv"
+    assert cli.main(["evaluate", "--data", str(DATA / "video"), "--model", str(exported_scnn),
+                     "--frames", "3", "--csv", str(csv_video)]) == 0
+    rows = [line.split(",") for line in csv_video.read_text().splitlines()[1:]]
+    assert [r[:3] for r in rows] == [["bikes_6f.avi", "cockatoo_4f.mp4", "3"],
+                                     ["cockatoo_4f.mp4", "bikes_6f.avi", "3"]]
+    assert all(float(r[4]) <= float(r[3]) for r in rows)  # the minimum is at most the mean
+    capsys.readouterr()
+    assert cli.main(["evaluate", "--data", str(DATA / "audio"), "--model",
+                     str(media_models["audio_in_image"])]) == 2
+    assert "this one hides audio in image" in capsys.readouterr().err

@@ -1,1 +1,1 @@
-"""Data pipelines: image folders and tfds datasets."""
+"""Data pipelines: image folders and tfds datasets, audio clips as STFT tensors, video frames."""

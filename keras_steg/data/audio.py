@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from keras_steg.data.files import list_files
+
 SAMPLE_RATE = 16_000
 N_FFT = 446
 HOP = N_FFT // 2
@@ -181,14 +183,7 @@ def log_spectral_distance(reference: np.ndarray, estimate: np.ndarray) -> float:
 # === Training data ===
 def list_audio(root: str | os.PathLike) -> list[str]:
     """All audio files below ``root`` (recursive, by extension), sorted. ValueError if none."""
-    root = Path(root)
-    if not root.is_dir():
-        raise ValueError(f"{root}: not a folder")
-    files = sorted(str(p) for p in root.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS
-                   and p.is_file())
-    if not files:
-        raise ValueError(f"{root}: no audio files ({', '.join(AUDIO_EXTENSIONS)}) in this folder")
-    return files
+    return list_files(root, AUDIO_EXTENSIONS, "audio files")
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from keras_steg.data.files import list_files
 from keras_steg.imageio import ImageError, decode_image
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
@@ -23,14 +24,7 @@ AUTOTUNE = tf.data.AUTOTUNE
 
 def list_images(root: str | os.PathLike) -> list[str]:
     """All image files below ``root`` (recursive, by extension), sorted. ValueError if none."""
-    root = Path(root)
-    if not root.is_dir():
-        raise ValueError(f"{root}: not a folder")
-    files = sorted(str(p) for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS
-                   and p.is_file())
-    if not files:
-        raise ValueError(f"{root}: no images ({', '.join(IMAGE_EXTENSIONS)}) in this folder")
-    return files
+    return list_files(root, IMAGE_EXTENSIONS, "images")
 
 
 MIN_VALIDATION = 2  # one image hides the next: validation needs two at least

@@ -15,6 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from keras_steg.data.files import list_files
+
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v")
 LOSSLESS_CODECS = ("FFV1", "HFYU")
 # Lossy writers OpenCV has, by extension, used only when the user forces lossy output.
@@ -76,6 +78,11 @@ def read_frames(path: str | os.PathLike, limit: int | None = None) -> Iterator[n
             raise VideoError(f"{path}: no frame could be decoded")
     finally:
         capture.release()
+
+
+def list_videos(root: str | os.PathLike) -> list[str]:
+    """All video files below ``root`` (recursive, by extension), sorted. ValueError if none."""
+    return list_files(root, VIDEO_EXTENSIONS, "videos")
 
 
 def is_lossless_path(path: str | os.PathLike) -> bool:
