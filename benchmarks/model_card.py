@@ -43,7 +43,7 @@ def _wall_minutes(run: Path) -> float:
     return ((run / "history.csv").stat().st_mtime - (run / "train_config.json").stat().st_mtime) / 60
 
 
-def plot_curve(runs: list[Path], path: Path) -> None:
+def plot_curve(runs: list[Path], path: Path, ylabel: str | None = None) -> None:
     """Validation cover/secret PSNR per epoch over consecutive runs, as a PNG."""
     import matplotlib
 
@@ -59,7 +59,7 @@ def plot_curve(runs: list[Path], path: Path) -> None:
             steps.append(offset + (int(row["epoch"]) + 1) * cfg["steps_per_epoch"])
             cover.append(float(row["val_cover_psnr"]))
             secret.append(float(row["val_secret_psnr"]))
-        boundaries.append((offset, f"{cfg['crop']}px crops"))
+        boundaries.append((offset, f"{_crop_text(cfg)} crops"))
         offset = steps[-1] if steps else offset
     ax.plot(steps, cover, "o-", label="cover vs container")
     ax.plot(steps, secret, "s-", label="secret vs revealed")
@@ -68,7 +68,7 @@ def plot_curve(runs: list[Path], path: Path) -> None:
         ax.text(x, min(cover + secret), f" {label}", fontsize=8, color="grey")
     ax.set_xlabel("training steps")
     sizes = sorted({_config(run)["val_size"] for run in runs})
-    ax.set_ylabel(f"validation PSNR (dB), {'/'.join(map(str, sizes))} px squares")
+    ax.set_ylabel(ylabel or f"validation PSNR (dB), {'/'.join(map(str, sizes))} px squares")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -76,11 +76,18 @@ def plot_curve(runs: list[Path], path: Path) -> None:
     plt.close(fig)
 
 
+def _crop_text(cfg: dict) -> str:
+    """"64x64" for image crops; "224x32" (frequency x frames) for audio tensors."""
+    if cfg.get("modality") == "audio":
+        return f"224x{cfg['crop']}"
+    return f"{cfg['crop']}x{cfg['crop']}"
+
+
 def _stage_row(run: Path) -> str:
     cfg = _config(run)
     steps = len(_history(run)) * cfg["steps_per_epoch"]
     rates = f"{cfg['lr']:g}" + (f" / {cfg['reveal_lr']:g}" if cfg.get("reveal_lr") else "")
-    return (f"| {cfg['crop']}x{cfg['crop']} | {cfg['batch']} | {steps} | {rates} | "
+    return (f"| {_crop_text(cfg)} | {cfg['batch']} | {steps} | {rates} | "
             f"{cfg['quantize_after']} | {cfg['precision']} | {_wall_minutes(run):.0f} |")
 
 

@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "name with --data-dir")
     p.add_argument("--modality", choices=["image", "audio"], default="image",
                    help="image: photos in photos; audio: clips in clips (wav, flac, ogg, mp3; "
-                   "as 224x224x2 STFT tensors; needs a family with channel counts: exypno)")
+                   "as 224x224x2 STFT tensors; scnn or exypno)")
     p.add_argument("--data-dir", help="tfds data_dir holding the prepared dataset (offline)")
     p.add_argument("--split", default="train", help="tfds split (default: train)")
     p.add_argument("--val-data", help="validation image folder, or with --data-dir a tfds split "
@@ -250,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     media_model_help = ("shipped model name or an exported model folder (default by file "
-                        "types: scnn for images and video, exypno_audio for audio in audio)")
+                        "types: scnn for images and video, scnn_audio for audio in audio)")
     p = verbs.add_parser("hide", help="hide a secret (image, audio or video) in a cover; "
                          "file types from the extensions")
     p.add_argument("--cover", required=True, help="image, audio (wav, flac, ogg, mp3) or video")

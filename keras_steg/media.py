@@ -25,7 +25,14 @@ import numpy as np
 
 from keras_steg.data import audio
 from keras_steg.data.images import IMAGE_EXTENSIONS
-from keras_steg.data.video import VIDEO_EXTENSIONS, VideoWriter, read_frames, video_info
+from keras_steg.data.video import (
+    VIDEO_EXTENSIONS,
+    VideoWriter,
+    check_video_output,
+    is_lossless_path,
+    read_frames,
+    video_info,
+)
 from keras_steg.imageio import read_image, to_float, to_uint8, write_png
 from keras_steg.inference import Steganographer, as_rgb_uint8, from_saved_models
 
@@ -35,9 +42,9 @@ CHANNEL_KINDS = {3: IMAGE, 2: AUDIO}
 # The shipped model used for a (cover, secret) pair when none is named. Video frames are images.
 DEFAULT_MODELS = {
     (IMAGE, IMAGE): "scnn",
-    (AUDIO, AUDIO): "exypno_audio",
-    (IMAGE, AUDIO): "exypno_audio_in_image",
-    (AUDIO, IMAGE): "exypno_image_in_audio",
+    (AUDIO, AUDIO): "scnn_audio",
+    (IMAGE, AUDIO): "audio_in_image",
+    (AUDIO, IMAGE): "image_in_audio",
 }
 TILE = audio.BINS  # one audio window is a 224x224 tile
 Progress = Callable[[int, int], None]
@@ -72,28 +79,39 @@ def model_kinds(steg: Steganographer) -> tuple[str, str]:
                          f"{steg.secret_channels}-channel secrets fits no media type") from None
 
 
+def load_model(model, default: str, wanted: str) -> Steganographer:
+    """``model`` (shipped name, folder or Steganographer), or the shipped ``default`` when None,
+    loaded; MediaError naming ``wanted`` ("audio in image") if the default is not installed."""
+    if isinstance(model, Steganographer):
+        return model
+    try:
+        return from_saved_models(model or default)
+    except ValueError as err:
+        if model:
+            raise
+        raise MediaError(f"no shipped model hides {wanted} ({default!r} is not installed); "
+                         "train one with keras-steg train and pass it with --model") from err
+
+
 def load_model_for(pair: tuple[str, str], model=None) -> Steganographer:
     """The model for a (cover kind, secret kind) pair: ``model`` (name, folder or
     Steganographer) or the pair's default; MediaError if it hides another pair."""
     pair = (_frame_kind(pair[0]), _frame_kind(pair[1]))
     if pair not in DEFAULT_MODELS:
         raise MediaError(f"cannot hide {pair[1]} in {pair[0]}")
-    if isinstance(model, Steganographer):
-        steg = model
-    else:
-        try:
-            steg = from_saved_models(model or DEFAULT_MODELS[pair])
-        except ValueError as err:
-            if model:
-                raise
-            raise MediaError(f"no shipped model hides {pair[1]} in {pair[0]} "
-                             f"({DEFAULT_MODELS[pair]!r} is not installed); train one with "
-                             "keras-steg train and pass it with --model") from err
+    steg = load_model(model, DEFAULT_MODELS[pair], f"{pair[1]} in {pair[0]}")
     if model_kinds(steg) != pair:
         cover, secret = model_kinds(steg)
         raise MediaError(f"model {model or DEFAULT_MODELS[pair]} hides {secret} in {cover}, "
                          f"not {pair[1]} in {pair[0]}")
     return steg
+
+
+def _refuse_same_file(out: Path, inputs: list) -> None:
+    """MediaError when ``out`` is one of the input files (writing would destroy it)."""
+    for source in inputs:
+        if out.exists() and Path(source).exists() and os.path.samefile(out, source):
+            raise MediaError(f"{out}: is also an input; write the result to another file")
 
 
 def _check_output(out: Path, kind: str, overwrite: bool, lossy: bool = False) -> None:
@@ -105,12 +123,8 @@ def _check_output(out: Path, kind: str, overwrite: bool, lossy: bool = False) ->
     if kind == AUDIO and suffix not in audio.LOSSLESS_AUDIO:
         raise MediaError(f"{out}: audio is written losslessly; give a name ending in "
                          f"{', '.join(audio.LOSSLESS_AUDIO)}")
-    if kind == VIDEO and suffix != ".avi" and not lossy:
-        raise MediaError(f"{out}: a container video must be lossless, written as .avi (FFV1); "
-                         f"{suffix or 'no extension'} would be lossy and destroy the secret "
-                         "(force it with --lossy)")
-    if kind == VIDEO and suffix not in VIDEO_EXTENSIONS:
-        raise MediaError(f"{out}: give a video name ending in {', '.join(VIDEO_EXTENSIONS)}")
+    if kind == VIDEO:
+        check_video_output(out, lossy and not is_lossless_path(out))
 
 
 # === hide ===
@@ -126,9 +140,12 @@ def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os
     """
     cover_kind, secret_kind = media_kind(cover), media_kind(secret)
     out = Path(out)
+    _refuse_same_file(out, [cover, secret])
     _check_output(out, cover_kind, overwrite, lossy)
     if secret_kind == VIDEO and cover_kind != VIDEO:
         raise MediaError("a secret video needs a video cover")
+    if cover_kind == VIDEO and secret_kind == AUDIO:
+        raise MediaError("a video cover hides a video or a still image, not audio")
     steg = load_model_for((cover_kind, secret_kind), model)
     if cover_kind == VIDEO:
         return _hide_video(steg, cover, secret, out, lossy, progress)
@@ -208,23 +225,25 @@ def _hide_audio_in_image(steg: Steganographer, cover, secret) -> np.ndarray:
     return container
 
 
-def _looped_frames(secret, limit: int, size: tuple[int, int]):
-    """Secret frames resized to ``size`` (w, h): a still image every frame, or a video looped."""
+def looped_frames(secret, size: tuple[int, int]):
+    """Endless secret frames resized to ``size`` (w, h): a still image every frame, or a
+    video's frames looped (read lazily: one frame in memory at a time)."""
     if media_kind(secret) == IMAGE:
         still = cv2.resize(read_image(secret), size, interpolation=cv2.INTER_AREA)
         while True:
             yield still
     while True:  # a shorter secret video starts again from its first frame
-        for frame in read_frames(secret, limit):
+        for frame in read_frames(secret):
             yield cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
 def _hide_video(steg, cover, secret, out: Path, lossy: bool, progress) -> Path:
     info = video_info(cover)
-    if media_kind(secret) == VIDEO and video_info(secret).frames < info.frames:
-        warnings.warn(f"the secret video has fewer frames ({video_info(secret).frames}) than the "
+    secret_frames = video_info(secret).frames if media_kind(secret) == VIDEO else None
+    if secret_frames is not None and secret_frames < info.frames:
+        warnings.warn(f"the secret video has fewer frames ({secret_frames}) than the "
                       f"cover ({info.frames}): it is looped", UserWarning, stacklevel=3)
-    secrets = _looped_frames(secret, info.frames, (info.width, info.height))
+    secrets = looped_frames(secret, (info.width, info.height))
     with VideoWriter(out, info.fps, info.width, info.height, lossy=lossy) as writer:
         for i, (frame, secret_frame) in enumerate(zip(read_frames(cover), secrets), start=1):
             writer.write(steg.hide(frame, secret_frame))
@@ -239,15 +258,15 @@ def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None
     """Reveal the secret of the file ``container`` into ``out`` (its kind from the model:
     image .png, audio .wav/.flac/.aiff, or video from a video container). ``model``: a
     shipped name, folder or Steganographer; default by the container's kind (scnn for images
-    and video, exypno_audio for audio). Returns the path written."""
+    and video, scnn_audio for audio). Returns the path written."""
     kind = media_kind(container)
     out = Path(out)
-    if isinstance(model, Steganographer):
-        steg = model
-    else:
-        default = DEFAULT_MODELS[(_frame_kind(kind), _frame_kind(kind))]
-        steg = from_saved_models(model or default)
+    _refuse_same_file(out, [container])
+    frame_kind = _frame_kind(kind)
+    steg = load_model(model, DEFAULT_MODELS[(frame_kind, frame_kind)], f"{frame_kind} in {frame_kind}")
     cover_kind, secret_kind = model_kinds(steg)
+    if kind == VIDEO and secret_kind != IMAGE:
+        raise MediaError(f"{container}: video frames hide images; this model's secrets are {secret_kind}")
     if cover_kind != _frame_kind(kind):
         raise MediaError(f"{container}: the model reveals from {cover_kind} containers, this is {kind}")
     out_kind = VIDEO if kind == VIDEO else secret_kind
@@ -286,8 +305,7 @@ def trim_silence(wave: np.ndarray, threshold: float = 0.01) -> np.ndarray:
 
 def _reveal_video(steg, container, out: Path, progress) -> Path:
     info = video_info(container)
-    suffix = out.suffix.lower()
-    with VideoWriter(out, info.fps, info.width, info.height, lossy=suffix != ".avi") as writer:
+    with VideoWriter(out, info.fps, info.width, info.height, lossy=True) as writer:
         for i, frame in enumerate(read_frames(container), start=1):
             writer.write(steg.reveal(frame))
             if progress:

@@ -28,6 +28,20 @@ from keras_steg.precision import resolve_precision
 MODALITIES = ("image", "audio")
 
 
+def audio_channels_config(family: str) -> dict:
+    """The builder arguments that make ``family`` hide 2-channel STFT tensors in 2-channel ones
+    (``channels`` for scnn, ``cover_channels``/``secret_channels`` for exypno); ValueError
+    for a family without channel counts."""
+    import inspect
+
+    parameters = inspect.signature(get_family(family).module.steg_model).parameters
+    if "cover_channels" in parameters:
+        return {"cover_channels": 2, "secret_channels": 2}
+    if "channels" in parameters:
+        return {"channels": 2}
+    raise ValueError(f"{family!r} has fixed RGB channels: audio needs scnn or exypno")
+
+
 @dataclass
 class TrainConfig:
     """Everything a training run depends on; written to ``<out>/train_config.json``."""
@@ -75,8 +89,7 @@ class TrainConfig:
         if self.modality not in MODALITIES:
             raise ValueError(f"unknown modality {self.modality!r}; choose one of {', '.join(MODALITIES)}")
         if self.modality == "audio":
-            # The STFT tensors have two channels; a family must take channel counts to hide them.
-            self.model_config = {"cover_channels": 2, "secret_channels": 2, **self.model_config}
+            self.model_config = {**audio_channels_config(self.model), **self.model_config}
             if self.crop > audio_data.BINS or self.val_size != audio_data.BINS:
                 self.crop = min(self.crop, audio_data.BINS)
                 self.val_size = audio_data.BINS
@@ -126,7 +139,7 @@ def make_datasets(cfg: TrainConfig):
 
 def make_audio_datasets(cfg: TrainConfig):
     """Audio clips of >= 4 s from a folder (shorter and unreadable ones skipped and counted):
-    random windows as (crop, crop, 2) STFT tensors to train, whole first windows to validate."""
+    random windows as (224, crop, 2) STFT tensors to train, whole first windows to validate."""
     files = audio_data.list_audio(cfg.data)
     if cfg.val_data:
         train_clips = audio_data.load_clips(files)
@@ -156,7 +169,8 @@ def make_model(cfg: TrainConfig) -> keras.Model:
         if meta.get("family", cfg.model) != cfg.model:
             family = meta["family"]
             raise ValueError(f"--init {cfg.init} is a {family!r} model; give --model {family}")
-        config = config or meta.get("config", {})
+        # The folder's config, with what was asked on top (audio adds its channel counts).
+        config = {**meta.get("config", {}), **config}
     model = build_model(cfg.model, **config)
     if cfg.channel is not None:
         model.channel = parse_channel(cfg.channel, seed=cfg.seed)

@@ -105,16 +105,30 @@ def test_clips_skip_short_and_unreadable_files(clips, tmp_path):
 
 
 def test_training_and_evaluation_pairs(clips):
-    loaded = audio.AudioClips(list(clips.values()), list(clips))
-    batch = next(iter(audio.training_pairs(loaded, batch_size=3, crop=32, seed=1)))
-    assert batch["cover"].shape == batch["secret"].shape == (3, 224, 32, 2)
-    # Secrets are peak-normalised windows of a different clip than their cover.
+    speech = clips["asterisk_001"]
+    # A silent clip beside a real one: a pair of two different clips has exactly one silent side.
+    loaded = audio.AudioClips([speech, np.zeros_like(speech)], ["speech", "silence"])
+    batch = next(iter(audio.training_pairs(loaded, batch_size=6, crop=32, seed=1)))
+    assert batch["cover"].shape == batch["secret"].shape == (6, 224, 32, 2)
     for cover, secret in zip(batch["cover"].numpy(), batch["secret"].numpy()):
-        assert not np.allclose(cover, secret)
+        silent = [np.all(x == 0.5) for x in (cover, secret)]
+        assert sum(silent) == 1
+    loaded = audio.AudioClips(list(clips.values()), list(clips))
     val = list(audio.evaluation_pairs(loaded, batch_size=2))
     assert [len(b["cover"]) for b in val] == [2, 1]
     np.testing.assert_allclose(val[0]["cover"][0], audio.audio_to_tensors(
         clips["asterisk_001"][:audio.WINDOW_SAMPLES])[0], atol=1e-6)
+    np.testing.assert_allclose(val[0]["secret"][0], audio.audio_to_tensors(
+        audio.normalize_peak(clips["klettres_003"][:audio.WINDOW_SAMPLES]))[0], atol=1e-6)
+
+
+def test_write_audio_makes_folders_and_reports_failures(clips, tmp_path):
+    path = audio.write_audio(tmp_path / "new" / "folder" / "a.wav", clips["asterisk_001"][:1000])
+    assert path.is_file()
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.wav").mkdir()  # a folder where the file should go
+    with pytest.raises(audio.AudioError, match="could not be written"):
+        audio.write_audio(tmp_path / "locked" / "a.wav", clips["asterisk_001"][:1000])
 
 
 def test_stft_round_trip_layer_projects_in_training_only(clips):

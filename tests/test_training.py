@@ -3,6 +3,7 @@
 import csv
 import json
 import shutil
+from pathlib import Path
 
 import keras
 import pytest
@@ -178,3 +179,35 @@ def test_init_from_an_exported_folder_takes_its_family_config(folder, tmp_path):
     train(cfg, verbose=0)  # no --model-config needed: the folder's metadata has width 0.125
     with pytest.raises(ValueError, match="is a 'exypno' model; give --model exypno"):
         train(_config(folder, tmp_path / "run2", init=str(exported)), verbose=0)
+
+
+def test_cli_trains_an_audio_model_and_it_hides_audio(tmp_path, capsys):
+    import soundfile
+
+    from keras_steg.data import audio
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for f in sorted((Path(__file__).parent / "data" / "audio").glob("*.flac")):
+        shutil.copy(f, clips)
+    short = audio.load_audio(clips / "asterisk_001.flac")[:16000]
+    soundfile.write(clips / "short.wav", short, audio.SAMPLE_RATE)  # 1 s: skipped and counted
+    out = tmp_path / "run"
+    args = ["train", "--modality", "audio", "--data", clips, "--out", out, "--size", 32,
+            "--batch", 2, "--epochs", 1, "--steps-per-epoch", 2, "--val-fraction", 0,
+            "--precision", "float32", "--bn-batches", 1]
+    assert main([str(a) for a in args]) == 0
+    assert "skipped 1 clip(s) shorter than 4 s" in capsys.readouterr().out
+    config = json.loads((out / "train_config.json").read_text())
+    assert (config["modality"], config["model_config"], config["crop"]) == ("audio", {"channels": 2}, 32)
+    assert main(["export", str(out / "final.keras"), "-o", str(tmp_path / "model")]) == 0
+    meta = json.loads((tmp_path / "model" / "metadata.json").read_text())
+    assert (meta["cover_channels"], meta["secret_channels"]) == (2, 2)
+    container = tmp_path / "c.wav"
+    assert main(["hide", "--cover", str(clips / "klettres_003.flac"), "--secret",
+                 str(clips / "asterisk_001.flac"), "-o", str(container), "--model",
+                 str(tmp_path / "model")]) == 0
+    assert soundfile.info(container).frames == 3 * audio.WINDOW_SAMPLES
+    # A family with fixed RGB channels cannot hide audio: one line, exit 2.
+    assert main([str(a) for a in args[:-2]] + ["--model", "baluja", "--overwrite"]) == 2
+    assert "fixed RGB channels" in capsys.readouterr().err

@@ -85,11 +85,17 @@ def write_audio(path: str | os.PathLike, wave: np.ndarray, sample_rate: int = SA
     if subtype is None:
         raise AudioError(f"{path}: audio is written losslessly; use one of "
                          f"{', '.join(LOSSLESS_AUDIO)}")
-    soundfile.write(str(path), np.clip(wave, -1.0, 1.0), sample_rate, subtype=subtype)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        soundfile.write(str(path), np.clip(wave, -1.0, 1.0), sample_rate, subtype=subtype)
+    except RuntimeError as err:  # libsndfile's errors (a read-only folder, a full disk)
+        raise AudioError(f"{path}: could not be written ({err})") from None
     return path
 
 
-def _stft(wave: tf.Tensor) -> tf.Tensor:
+def stft(wave: tf.Tensor) -> tf.Tensor:
+    """(B, N) float audio -> (B, frames, 224) complex64 STFT (the representation's framing:
+    one hop of zero padding at each end, so N = HOP * (T - 1) gives T frames)."""
     padded = tf.pad(wave, [[0, 0], [HOP, HOP]])
     return tf.signal.stft(padded, N_FFT, HOP, fft_length=N_FFT, window_fn=tf.signal.hann_window)
 
@@ -99,7 +105,7 @@ def waves_to_tensors(waves: tf.Tensor) -> tf.Tensor:
     """(B, WINDOW_SAMPLES) float audio in [-1, 1] -> (B, 224, 224, 2) float32 in [0, 1].
 
     Any length HOP * (T - 1) gives T frames: (B, 224, T, 2)."""
-    z = _stft(tf.cast(waves, tf.float32))  # (B, frames, bins), complex64
+    z = stft(tf.cast(waves, tf.float32))  # (B, frames, bins), complex64
     magnitude = tf.abs(z)
     gain = tf.math.divide_no_nan(tf.pow(magnitude, COMPRESSION), magnitude)
     c = tf.stack([tf.math.real(z) * gain, tf.math.imag(z) * gain], axis=-1)
@@ -114,10 +120,10 @@ def tensors_to_waves(tensors: tf.Tensor) -> tf.Tensor:
     Any frame count T gives HOP * (T - 1) samples."""
     c = (tf.cast(tensors, tf.float32) - 0.5) * (2.0 * SCALE)
     c = tf.transpose(c, [0, 2, 1, 3])
-    c = tf.complex(c[..., 0], c[..., 1])
-    magnitude = tf.abs(c)
-    gain = tf.math.divide_no_nan(tf.pow(magnitude, 1.0 / COMPRESSION), magnitude)
-    z = c * tf.cast(gain, tf.complex64)
+    # |c|^(1/P - 1) as a power of |c|^2: smooth at zero (P = 0.2 gives (|c|^2)^2), so losses
+    # on the decoded audio have finite gradients everywhere.
+    gain = tf.pow(tf.reduce_sum(tf.square(c), axis=-1), (1.0 / COMPRESSION - 1.0) / 2.0)
+    z = tf.complex(c[..., 0] * gain, c[..., 1] * gain)
     window = tf.signal.inverse_stft_window_fn(HOP, forward_window_fn=tf.signal.hann_window)
     wave = tf.signal.inverse_stft(z, N_FFT, HOP, fft_length=N_FFT, window_fn=window)
     return wave[:, HOP:-HOP]
@@ -173,7 +179,7 @@ def snr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
 def log_spectral_distance(reference: np.ndarray, estimate: np.ndarray) -> float:
     """Log-spectral distance (dB): the RMS over frequency of 10 log10 of the power spectra's
     ratio, averaged over STFT frames (N_FFT / HOP as above; silent frames count too)."""
-    spectra = [tf.abs(_stft(tf.constant(np.asarray(x, np.float32).reshape(1, -1)))).numpy()[0]
+    spectra = [tf.abs(stft(tf.constant(np.asarray(x, np.float32).reshape(1, -1)))).numpy()[0]
                for x in (reference, estimate)]
     power = [s ** 2 + 1e-10 for s in spectra]
     difference = 10 * np.log10(power[0] / power[1])

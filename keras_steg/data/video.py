@@ -90,6 +90,19 @@ def is_lossless_path(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() == ".avi"
 
 
+def check_video_output(path: Path, lossy: bool = False) -> None:
+    """VideoError unless ``path`` names a video we can write: .avi (lossless FFV1), or with
+    ``lossy`` any extension of LOSSY_CODECS."""
+    suffix = path.suffix.lower()
+    if not lossy and not is_lossless_path(path):
+        raise VideoError(f"{path}: a container must be lossless, written as .avi (FFV1); "
+                         f"{suffix or 'no extension'} would be lossy and destroy the secret "
+                         "(force it with --lossy)")
+    if lossy and suffix not in LOSSY_CODECS:
+        raise VideoError(f"{path}: unsupported video extension; use one of "
+                         f"{', '.join(VIDEO_EXTENSIONS)}")
+
+
 class VideoWriter:
     """Write RGB uint8 frames to ``path``: FFV1 (lossless) in .avi, or with ``lossy=True`` the
     usual lossy codec of the extension (mp4v for .mp4). Use as a context manager."""
@@ -97,19 +110,12 @@ class VideoWriter:
     def __init__(self, path: str | os.PathLike, fps: float, width: int, height: int,
                  lossy: bool = False, codec: str = "FFV1"):
         self.path = Path(path)
-        suffix = self.path.suffix.lower()
-        if not lossy:
-            if not is_lossless_path(self.path):
-                raise VideoError(f"{self.path}: a container must be lossless, written as .avi "
-                                 f"(FFV1); {suffix or 'no extension'} would be lossy and destroy "
-                                 "the secret (force it with --lossy)")
-            if codec not in LOSSLESS_CODECS:
-                raise VideoError(f"codec {codec!r} is not lossless; use one of {LOSSLESS_CODECS}")
-        else:
-            if suffix not in LOSSY_CODECS:
-                raise VideoError(f"{self.path}: unsupported video extension; use one of "
-                                 f"{', '.join(VIDEO_EXTENSIONS)}")
-            codec = LOSSY_CODECS[suffix]
+        lossy = lossy and not is_lossless_path(self.path)  # .avi is always written losslessly
+        check_video_output(self.path, lossy)
+        if lossy:
+            codec = LOSSY_CODECS[self.path.suffix.lower()]
+        elif codec not in LOSSLESS_CODECS:
+            raise VideoError(f"codec {codec!r} is not lossless; use one of {LOSSLESS_CODECS}")
         self.size = (width, height)
         self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*codec), fps or 25.0,
                                        self.size)

@@ -107,6 +107,21 @@ def build_channel(noise_stddev: float = 0.0, quantize: bool = True,
     return keras.Sequential([keras.Input((None, None, None), dtype="float32"), *parts], name="channel")
 
 
+AUDIO_CHANNELS = 2  # an audio STFT tensor: real and imaginary parts (keras_steg.data.audio)
+
+
+def build_cover_channel(cover_channels: int, noise_stddev: float = 0.0,
+                        quantize: bool | None = None) -> keras.layers.Layer | None:
+    """The training channel for what the container will be saved as: an image cover (3
+    channels) as an 8-bit PNG (rounding, unless ``quantize`` is False), an audio cover (2
+    channels) as a float sound file (the STFT round trip; rounding only if ``quantize``).
+    Gaussian noise of ``noise_stddev`` as ``build_channel``."""
+    audio_cover = cover_channels == AUDIO_CHANNELS
+    if quantize is None:
+        quantize = not audio_cover
+    return build_channel(noise_stddev, quantize, stft_round_trip=audio_cover)
+
+
 def _attack(name: str, numbers: tuple[float, ...], seed: int | None) -> Attack:
     """The layer of one parsed attack (see ``keras_steg.channel_spec``)."""
     low, high = (numbers[0], numbers[-1]) if numbers else (None, None)

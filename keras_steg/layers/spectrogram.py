@@ -31,7 +31,9 @@ class STFTRoundTrip(keras.layers.Layer):
         if not training:
             return x
         x = tf.cast(x, tf.float32)
-        return x + tf.stop_gradient(waves_to_tensors(tensors_to_waves(x)) - x)
+        # A sound file holds samples in [-1, 1]: clip as writing one does.
+        wave = tf.clip_by_value(tensors_to_waves(x), -1.0, 1.0)
+        return x + tf.stop_gradient(waves_to_tensors(wave) - x)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -24,7 +24,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from keras_steg.layers import build_channel
+from keras_steg.layers.channel import AUDIO_CHANNELS, build_cover_channel
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
 
@@ -36,7 +36,6 @@ GROUP_DEPTH = 5
 # (filters, kernel) of the three parallel convs that merge the groups.
 MERGE = ((32, 6), (32, 5), (32, 4))
 NOISE_STDDEV = 0.01
-AUDIO_CHANNELS = 2  # an audio STFT tensor: real and imaginary parts
 AUDIO_NOISE_STDDEV = 0.002
 # He initialisation (choice): with Keras' default Glorot the compressor's ReLUs died within a few
 # hundred steps and its output went constant, so the secret was never learnt (measured here).
@@ -149,15 +148,12 @@ def steg_model(cover_channels: int = 3, secret_channels: int = 3, width: float =
     An audio container (2 channels) also goes through the STFT round trip in training,
     since saving it as sound projects it onto real spectrograms (``STFTRoundTrip``).
     """
-    audio_cover = cover_channels == AUDIO_CHANNELS
     if noise_stddev is None:
-        noise_stddev = AUDIO_NOISE_STDDEV if audio_cover else NOISE_STDDEV
-    if quantize is None:
-        quantize = not audio_cover
+        noise_stddev = AUDIO_NOISE_STDDEV if cover_channels == AUDIO_CHANNELS else NOISE_STDDEV
     return StegModel(
         sender(cover_channels, secret_channels, width),
         decoder(cover_channels, secret_channels, width),
-        channel=build_channel(noise_stddev, quantize, stft_round_trip=audio_cover),
+        channel=build_cover_channel(cover_channels, noise_stddev, quantize),
         multiple=1,
         name="exypno",
     )

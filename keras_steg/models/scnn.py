@@ -11,7 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from keras_steg.layers import build_channel
+from keras_steg.layers.channel import build_cover_channel
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
 
@@ -169,25 +169,29 @@ def reveal_network(
     return keras.Model(container, secret, name=name)
 
 
-def steg_model(channels: int = 3, quantize: bool = True, noise_stddev: float = 0.0) -> StegModel:
+def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: float = 0.0,
+               secret_channels: int | None = None) -> StegModel:
     """SCNN (paper widths) as a StegModel: H-net (Fig. 2) sender, R-net (Fig. 3) receiver.
 
     Args:
-        channels: image channels of cover, container and secret (3 for RGB).
+        channels: channels of cover and container (3 for RGB, 2 for an audio STFT tensor).
         quantize: round the container to 8 bits (straight-through) in training, so the
-            receiver learns to read containers saved as PNG.
+            receiver learns to read containers saved as PNG; None: for image covers only (an
+            audio cover goes through the STFT round trip instead, see ``build_cover_channel``).
         noise_stddev: Gaussian noise on the container before the receiver, in training (the
             paper has none: 0).
+        secret_channels: channels of the secret (default: ``channels``).
 
     Example:
         >>> model = steg_model()
         >>> model.compile(keras.optimizers.Adam(1e-3, beta_1=0.5),
         ...               reveal_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5))
     """
+    secret_channels = secret_channels or channels
     return StegModel(
-        hiding_network(channels, channels),
-        reveal_network(channels, channels),
-        channel=build_channel(noise_stddev, quantize),
+        hiding_network(channels, secret_channels),
+        reveal_network(channels, secret_channels),
+        channel=build_cover_channel(channels, noise_stddev, quantize),
         multiple=HNET_MULTIPLE,
         name="scnn",
     )

@@ -107,3 +107,13 @@ def test_channel_counts_are_parameters(photo_batch):
 def test_width_must_be_positive():
     with pytest.raises(ValueError, match="width"):
         exypno.base_network(3, width=0)
+
+
+def test_audio_cover_gets_the_stft_channel_and_smaller_noise():
+    from keras_steg import build_model
+
+    model = build_model("exypno", cover_channels=2, secret_channels=2, width=0.0625)
+    assert [layer.name for layer in model.channel.layers] == ["stft_round_trip", "noise"]
+    assert model.channel.layers[1].stddev == 0.002
+    assert [layer.name for layer in build_model("exypno", width=0.0625).channel.layers] == [
+        "noise", "quantize"]

@@ -86,3 +86,17 @@ def test_paper_initialisation_and_batchnorm_momentum():
     bn = hnet.get_layer("hnet_down3_bn")
     assert bn.momentum == pytest.approx(0.9)
     assert abs(bn.gamma.numpy().mean() - 1.0) < 0.01 and 0 < bn.gamma.numpy().std() < 0.05
+
+
+def test_audio_and_cross_modal_channel_counts():
+    from keras_steg import build_model
+    from keras_steg.layers.spectrogram import STFTRoundTrip
+
+    model = build_model("scnn", channels=2)
+    assert model.sender.output.shape[-1] == model.receiver.output.shape[-1] == 2
+    # An audio container is saved as sound, not as an 8-bit PNG: STFT round trip, no rounding.
+    assert isinstance(model.channel, STFTRoundTrip)
+    image_in_audio = build_model("scnn", channels=2, secret_channels=3)
+    assert image_in_audio.receiver.output.shape[-1] == 3
+    assert image_in_audio.sender.input["secret"].shape[-1] == 3
+    assert build_model("scnn").channel.name == "quantize"  # images: unchanged
