@@ -6,7 +6,8 @@ from keras_steg.layers.geometry import RandomCrop, RandomResize
 from keras_steg.layers.jpeg import DifferentiableJpeg, jpeg_approximation
 from keras_steg.layers.noise import RandomGaussianNoise
 from keras_steg.layers.quantize import Quantize8Bit
+from keras_steg.layers.spectrogram import STFTRoundTrip
 
 __all__ = ["Attack", "Channel", "DifferentiableJpeg", "Identity", "Quantize8Bit", "RandomCrop",
-           "RandomGaussianNoise", "RandomResize", "build_channel", "jpeg_approximation",
-           "parse_channel"]
+           "RandomGaussianNoise", "RandomResize", "STFTRoundTrip", "build_channel",
+           "jpeg_approximation", "parse_channel"]
