@@ -12,7 +12,6 @@ It (over)writes ``<model>/MODEL_CARD.md``, ``<model>/heldout_scores.csv``, ``<mo
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import platform
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from model_card import _config, _stage_row, describe_family, describe_recipe, plot_curve
+from model_card import _config, card_parser, describe_family, describe_recipe, plot_curve, training_table
 
 from keras_steg.audio_figure import save_audio_figure
 from keras_steg.data import audio
@@ -46,15 +45,7 @@ def _example(steg, cover_file: str, secret_file: str, path: Path) -> None:
 def main() -> None:
     """Evaluate, plot and (re)write the model folder's MODEL_CARD.md, heldout_scores.csv,
     example.png, learning_curve.png and the "heldout" entry of its metadata.json."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="the training audio folder")
-    parser.add_argument("--model", required=True, help="exported model folder")
-    parser.add_argument("--run", action="append", default=[], help="training run folder(s), in order")
-    parser.add_argument("--name", default="scnn_audio")
-    parser.add_argument("--val-fraction", type=float, default=0.1)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--note", default="", help="a remark added under the training table")
-    args = parser.parse_args()
+    args = card_parser(__doc__.splitlines()[0], "the training audio folder", "scnn_audio").parse_args()
 
     data, model_dir = Path(args.data), Path(args.model)
     meta = json.loads((model_dir / "metadata.json").read_text())
@@ -122,14 +113,7 @@ def main() -> None:
         "Training channel: the STFT round trip (straight-through), what saving the container as",
         "sound does. 2-core CPU, no GPU.",
         "",
-        "| crop (bins x frames) | pairs/step | steps | lr (sender / receiver) | quantize after "
-        "| precision | wall (min) |",
-        "|---|---:|---:|---|---:|---|---:|",
-        *[_stage_row(run) for run in runs],
-        "",
-        *([args.note, ""] if args.note else []),
-        "![learning curve](learning_curve.png)",
-        "",
+        *training_table(runs, args.note, crop_header="crop (bins x frames)"),
         "Reproduce the numbers above:",
         "",
         "```",

@@ -91,6 +91,21 @@ def _stage_row(run: Path) -> str:
             f"{cfg['quantize_after']} | {cfg['precision']} | {_wall_minutes(run):.0f} |")
 
 
+def training_table(runs: list[Path], note: str = "", crop_header: str = "crop") -> list[str]:
+    """The card's lines for the training stages (one table row per run), the note and the
+    learning curve."""
+    return [
+        f"| {crop_header} | pairs/step | steps | lr (sender / receiver) | quantize after "
+        "| precision | wall (min) |",
+        "|---|---:|---:|---|---:|---|---:|",
+        *[_stage_row(run) for run in runs],
+        "",
+        *([note, ""] if note else []),
+        "![learning curve](learning_curve.png)",
+        "",
+    ]
+
+
 def _channel_text(meta: dict) -> str:
     """The training channel of the exported model's family and config (noise, quantization)."""
     from keras_steg.models.registry import build_model
@@ -165,16 +180,22 @@ def robustness_section(model_dir: Path, name: str, heldout: list[str], pairs: in
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="the training image folder")
+def card_parser(description: str, data: str, name: str) -> argparse.ArgumentParser:
+    """The options every model-card script takes (``data`` describes the --data folder)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", required=True, help=data)
     parser.add_argument("--model", required=True, help="exported model folder")
     parser.add_argument("--run", action="append", default=[], help="training run folder(s), in order")
-    parser.add_argument("--name", default="scnn")
-    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--name", default=name)
     parser.add_argument("--val-fraction", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--note", default="", help="a remark added under the training table")
+    return parser
+
+
+def main() -> None:
+    parser = card_parser(__doc__.splitlines()[0], "the training image folder", "scnn")
+    parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--robustness", type=int, default=0, metavar="N",
                         help="also measure robustness to real attacks on N held-out pairs")
     parser.add_argument("--compare", action="append", default=[], metavar="MODEL",
@@ -239,13 +260,7 @@ def main() -> None:
         f"Training channel: {channel} (8-bit rounding straight-through, from the step given below).",
         "2-core CPU, no GPU.",
         "",
-        "| crop | pairs/step | steps | lr (sender / receiver) | quantize after | precision | wall (min) |",
-        "|---|---:|---:|---|---:|---|---:|",
-        *[_stage_row(run) for run in runs],
-        "",
-        *([args.note, ""] if args.note else []),
-        "![learning curve](learning_curve.png)",
-        "",
+        *training_table(runs, args.note),
         *robustness_section(model_dir, args.name, heldout, args.robustness, args.size, args.compare),
         "Reproduce the numbers above:",
         "",
