@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "name with --data-dir")
     p.add_argument("--modality", choices=["image", "audio"], default="image",
                    help="image: photos in photos; audio: clips in clips (wav, flac, ogg, mp3; "
-                   "as 224x224x2 STFT tensors; scnn or exypno)")
+                   "as 224x224x2 STFT tensors; any family)")
     p.add_argument("--data-dir", help="tfds data_dir holding the prepared dataset (offline)")
     p.add_argument("--split", default="train", help="tfds split (default: train)")
     p.add_argument("--val-data", help="validation image folder, or with --data-dir a tfds split "

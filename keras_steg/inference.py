@@ -81,8 +81,7 @@ class Steganographer:
         """The sender on float tensors: covers (N, H, W, Cc), secrets (N, H, W, Cs), in [0, 1]
         -> containers (N, H, W, Cc) float32 in [0, 1]; ``batch`` at a time. No padding or
         tiling: H and W must already be multiples of ``multiple``."""
-        if self.sender is None:
-            raise ImageError("this model folder has no sender/: it can only reveal")
+        self._require("sender")
         return np.concatenate([
             np.asarray(self.sender(tf.constant(covers[i:i + batch], tf.float32),
                                    tf.constant(secrets[i:i + batch], tf.float32)))
@@ -90,8 +89,7 @@ class Steganographer:
 
     def reveal_tensors(self, containers: np.ndarray, batch: int = 8) -> np.ndarray:
         """The receiver on float tensors: (N, H, W, Cc) in [0, 1] -> (N, H, W, Cs) float32."""
-        if self.receiver is None:
-            raise ImageError("this model folder has no receiver/: it can only hide")
+        self._require("receiver")
         return np.concatenate([np.asarray(self.receiver(tf.constant(containers[i:i + batch], tf.float32)))
                                for i in range(0, len(containers), batch)])
 
@@ -108,6 +106,11 @@ class Steganographer:
         margin = -(-margin // multiple) * multiple
         tile = max(-(-self.tile // multiple) * multiple, 2 * margin + multiple)
         return tiled_map(fn, images, tile, margin, multiple)
+
+    def _require(self, part: str) -> None:
+        if getattr(self, part) is None:
+            other = "reveal" if part == "sender" else "hide"
+            raise ImageError(f"this model folder has no {part}/: it can only {other}")
 
     def _require_images(self) -> None:
         if (self.cover_channels, self.secret_channels) != (3, 3):
@@ -127,8 +130,7 @@ class Steganographer:
 
         A secret of another size is resized to the cover's (with a warning).
         """
-        if self.sender is None:
-            raise ImageError("this model folder has no sender/: it can only reveal")
+        self._require("sender")
         self._require_images()
         cover = as_rgb_uint8(cover, "cover")
         secret = as_rgb_uint8(secret, "secret")
@@ -143,8 +145,7 @@ class Steganographer:
 
     def reveal(self, container: ImageLike) -> np.ndarray:
         """Reveal the secret of a container -> RGB uint8 of the container's size."""
-        if self.receiver is None:
-            raise ImageError("this model folder has no receiver/: it can only hide")
+        self._require("receiver")
         self._require_images()
         container = as_rgb_uint8(container, "container")
         self._check_size(container, "container", self.receiver_multiple)

@@ -90,9 +90,9 @@ class TrainConfig:
             raise ValueError(f"unknown modality {self.modality!r}; choose one of {', '.join(MODALITIES)}")
         if self.modality == "audio":
             self.model_config = {**audio_channels_config(self.model), **self.model_config}
-            if self.crop > audio_data.BINS or self.val_size != audio_data.BINS:
-                self.crop = min(self.crop, audio_data.BINS)
-                self.val_size = audio_data.BINS
+            # Crops are runs of frames (all 224 bins); validation uses whole windows.
+            self.crop = min(self.crop, audio_data.FRAMES)
+            self.val_size = audio_data.FRAMES
         family_config(self.model, self.model_config)  # a bad argument fails before any file is written
         if self.channel is not None:
             parse_channel(self.channel)

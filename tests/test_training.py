@@ -208,6 +208,8 @@ def test_cli_trains_an_audio_model_and_it_hides_audio(tmp_path, capsys):
                  str(clips / "asterisk_001.flac"), "-o", str(container), "--model",
                  str(tmp_path / "model")]) == 0
     assert soundfile.info(container).frames == 3 * audio.WINDOW_SAMPLES
-    # A family with fixed RGB channels cannot hide audio: one line, exit 2.
-    assert main([str(a) for a in args[:-2]] + ["--model", "baluja", "--overwrite"]) == 2
-    assert "fixed RGB channels" in capsys.readouterr().err
+    # Every family takes channel counts; a bad modality is one line, exit 2.
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main([str(a) for a in args[:2]] + ["video"] + [str(a) for a in args[3:]])
+    assert "invalid choice: 'video'" in capsys.readouterr().err

@@ -19,7 +19,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from keras_steg.layers import build_channel
+from keras_steg.layers.channel import build_cover_channel
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
 
@@ -103,21 +103,22 @@ def reveal_network(container_channels: int = 3, secret_channels: int = 3, filter
 
 
 def steg_model(channels: int = 3, filters: int = FILTERS, noise_stddev: float = NOISE_STDDEV,
-               quantize: bool = True) -> StegModel:
+               quantize: bool | None = None) -> StegModel:
     """Baluja's three networks as a StegModel (sender = prep + hide, receiver = reveal).
 
     Args:
         channels: image channels of cover, container and secret.
         filters: filters per parallel conv (50 in the paper; smaller for a quick CPU run).
         noise_stddev: Gaussian noise on the container before the receiver, in training.
-        quantize: also round the container to 8 bits in training (straight-through).
+        quantize: also round the container to 8 bits in training (straight-through); None:
+            for image covers only (an audio cover meets the STFT round trip instead).
     """
     if filters < 1:
         raise ValueError(f"filters must be >= 1, got {filters}")
     return StegModel(
         hiding_network(channels, channels, filters),
         reveal_network(channels, channels, filters),
-        channel=build_channel(noise_stddev, quantize),
+        channel=build_cover_channel(channels, noise_stddev, quantize),
         multiple=1,
         name="baluja",
     )
