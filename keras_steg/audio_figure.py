@@ -5,16 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 
 from keras_steg.data import audio
 
 
 def log_spectrogram(wave: np.ndarray) -> np.ndarray:
     """(N,) audio -> (224, frames) power in dB (re 1, floor -100 dB), low frequencies first."""
-    z = audio.stft(tf.constant(np.asarray(wave, np.float32).reshape(1, -1)))
-    power = tf.square(tf.abs(z[0])).numpy().T
-    return 10 * np.log10(np.maximum(power, 1e-10))
+    return 10 * np.log10(np.maximum(audio.power_spectrogram(wave).T, 1e-10))
 
 
 def save_audio_figure(path: str | Path, waves: dict[str, np.ndarray],

@@ -189,8 +189,13 @@ def _hide_image_in_audio(steg: Steganographer, cover, secret) -> np.ndarray:
     return audio.tensors_to_audio(steg.hide_tensors(cover_tensors, secrets))
 
 
-def image_capacity(height: int, width: int) -> tuple[int, int]:
-    """(rows, columns) of 224x224 tiles, one audio window each, in an image of that size."""
+def tile_grid(image: np.ndarray, name: str) -> tuple[int, int]:
+    """(rows, columns) of 224x224 tiles, one audio window each, in an (H, W, C) image;
+    MediaError when not even one fits."""
+    height, width = image.shape[:2]
+    if height < TILE or width < TILE:
+        raise MediaError(f"the {name} is {width}x{height}; audio needs at least {TILE}x{TILE} "
+                         f"pixels (one {audio.WINDOW_SECONDS:.2f} s window per tile)")
     return height // TILE, width // TILE
 
 
@@ -208,11 +213,7 @@ def _untile(tiles: np.ndarray, rows: int, cols: int) -> np.ndarray:
 
 def _hide_audio_in_image(steg: Steganographer, cover, secret) -> np.ndarray:
     image = as_rgb_uint8(cover, "cover")
-    rows, cols = image_capacity(*image.shape[:2])
-    if rows * cols == 0:
-        raise MediaError(f"the cover is {image.shape[1]}x{image.shape[0]}; hiding audio needs "
-                         f"at least {TILE}x{TILE} pixels (one {audio.WINDOW_SECONDS:.2f} s window "
-                         "per tile)")
+    rows, cols = tile_grid(image, "cover")
     wave = audio.normalize_peak(audio.load_audio(secret))
     if audio.window_count(wave.size) > rows * cols:
         raise MediaError(f"the secret ({wave.size / audio.SAMPLE_RATE:.1f} s) is longer than a "
@@ -267,13 +268,12 @@ def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None
     cover_kind, secret_kind = model_kinds(steg)
     if kind == VIDEO and secret_kind != IMAGE:
         raise MediaError(f"{container}: video frames hide images; this model's secrets are {secret_kind}")
-    if cover_kind != _frame_kind(kind):
+    if cover_kind != frame_kind:
         raise MediaError(f"{container}: the model reveals from {cover_kind} containers, this is {kind}")
     out_kind = VIDEO if kind == VIDEO else secret_kind
-    if out.exists() and not overwrite:
-        raise MediaError(f"{out}: already exists (use --overwrite to replace it)")
     if media_kind(out) != out_kind:
         raise MediaError(f"{out}: the revealed secret is {out_kind}; give a matching file name")
+    _check_output(out, out_kind, overwrite, lossy=True)  # a revealed video may be lossy
     if kind == VIDEO:
         return _reveal_video(steg, container, out, progress)
     if kind == AUDIO:
@@ -281,17 +281,12 @@ def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None
         if secret_kind == IMAGE:
             revealed = steg.reveal_tensors(audio.audio_to_tensors(wave))
             return write_png(out, to_uint8(revealed.mean(axis=0)), overwrite=True)
-        _check_output(out, AUDIO, True)
         return audio.write_audio(out, trim_silence(reveal_audio_from_audio(steg, wave)))
     if secret_kind == AUDIO:
         image = as_rgb_uint8(container, "container")
-        rows, cols = image_capacity(*image.shape[:2])
-        if rows * cols == 0:
-            raise MediaError(f"{container}: smaller than one {TILE}x{TILE} tile: it holds no audio")
-        _check_output(out, AUDIO, True)
+        rows, cols = tile_grid(image, "container")
         revealed = steg.reveal_tensors(to_float(_tiles(image, rows, cols)))
         return audio.write_audio(out, trim_silence(audio.tensors_to_audio(revealed)))
-    _check_output(out, IMAGE, True)
     return write_png(out, steg.reveal(container), overwrite=True)
 
 

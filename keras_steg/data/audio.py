@@ -43,6 +43,7 @@ COMPRESSION = 0.2
 # |z| <= sum(window) * max|x| = N_FFT / 2 for a periodic Hann window and |x| <= 1.
 SCALE = float((N_FFT / 2) ** COMPRESSION)
 MIN_CLIP_SECONDS = 4.0
+PEAK = 0.95  # secrets are scaled to this peak before hiding, in training and in use
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".oga", ".aiff", ".aif", ".au")
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -162,7 +163,7 @@ def tensors_to_audio(tensors: np.ndarray, samples: int | None = None) -> np.ndar
     return np.clip(wave[:samples] if samples else wave, -1.0, 1.0)
 
 
-def normalize_peak(wave: np.ndarray, peak: float = 0.95) -> np.ndarray:
+def normalize_peak(wave: np.ndarray, peak: float = PEAK) -> np.ndarray:
     """Scale audio so its largest absolute sample is ``peak`` (silence is returned as is)."""
     top = float(np.max(np.abs(wave))) if wave.size else 0.0
     return wave if top == 0 else (wave * (peak / top)).astype(np.float32)
@@ -176,12 +177,16 @@ def snr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
     return float(10 * np.log10(np.sum(reference ** 2) / max(np.sum(noise ** 2), 1e-20)))
 
 
+def power_spectrogram(wave: np.ndarray) -> np.ndarray:
+    """(N,) audio -> (frames, 224) STFT power |z|^2 (the representation's framing), float32."""
+    z = stft(tf.constant(np.asarray(wave, np.float32).reshape(1, -1)))[0]
+    return tf.square(tf.abs(z)).numpy()
+
+
 def log_spectral_distance(reference: np.ndarray, estimate: np.ndarray) -> float:
     """Log-spectral distance (dB): the RMS over frequency of 10 log10 of the power spectra's
     ratio, averaged over STFT frames (N_FFT / HOP as above; silent frames count too)."""
-    spectra = [tf.abs(stft(tf.constant(np.asarray(x, np.float32).reshape(1, -1)))).numpy()[0]
-               for x in (reference, estimate)]
-    power = [s ** 2 + 1e-10 for s in spectra]
+    power = [power_spectrogram(x) + 1e-10 for x in (reference, estimate)]
     difference = 10 * np.log10(power[0] / power[1])
     return float(np.mean(np.sqrt(np.mean(difference ** 2, axis=-1))))
 
@@ -258,7 +263,7 @@ def _random_window(wave: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def training_pairs(clips: AudioClips, batch_size: int, crop: int | None = None,
                    seed: int = 0) -> tf.data.Dataset:
-    """Endless batches ``{"cover", "secret"}`` of (B, S, S, 2) tensors from random windows of
+    """Endless batches ``{"cover", "secret"}`` of (B, 224, 224, 2) tensors from random windows of
     two different clips; each secret is peak-normalised as ``hide`` does. ``crop`` < 224 keeps
     ``crop`` consecutive frames (B, 224, crop, 2) of both: cheaper steps, and every frequency
     stays, so the STFT round trip of the training channel still applies."""
@@ -269,7 +274,7 @@ def training_pairs(clips: AudioClips, batch_size: int, crop: int | None = None,
 
     def as_pair(cover, secret):
         top = tf.reduce_max(tf.abs(secret), axis=-1, keepdims=True)
-        secret = secret * tf.math.divide_no_nan(0.95, top)
+        secret = secret * tf.math.divide_no_nan(PEAK, top)
         return {"cover": waves_to_tensors(cover), "secret": waves_to_tensors(secret)}
 
     pairs = windows.batch(batch_size, drop_remainder=True).map(as_pair, num_parallel_calls=AUTOTUNE)
