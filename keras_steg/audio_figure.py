@@ -19,10 +19,9 @@ def save_audio_figure(path: str | Path, waves: dict[str, np.ndarray],
     """One PNG of log spectrograms (2 x 2: cover, container / secret, revealed), captioned with
     ``scores`` (cover_snr, cover_lsd, secret_snr, secret_lsd) when given. ``waves``: the four
     clips as mono float arrays at 16 kHz."""
-    import matplotlib
+    from keras_steg.plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     scores = scores or {}
     captions = {"cover": "cover", "container": "container", "secret": "secret (peak-normalised)",

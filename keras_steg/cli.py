@@ -1,4 +1,5 @@
-"""The ``keras-steg`` command line: train, hide, reveal, evaluate, robustness, export, demo."""
+"""The ``keras-steg`` command line: train, hide, reveal, evaluate, robustness, export, demo
+(and the steganalysis verbs of ``cli_steganalysis``)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def cmd_train(args) -> None:
         lr=args.lr, reveal_lr=args.reveal_lr, alpha=args.alpha, beta=args.beta, loss=args.loss,
         channel=args.channel, quantize_after=args.quantize_after, precision=args.precision, init=args.init,
         seed=args.seed, warmup=args.warmup, bn_batches=args.bn_batches,
+        scramble_secrets=args.scramble_secrets,
     )
     train(cfg, overwrite=args.overwrite)
     print(f"trained model and logs in {cfg.out} "
@@ -66,7 +68,8 @@ def cmd_hide(args) -> None:
     from keras_steg.media import hide_file
 
     out = hide_file(args.cover, args.secret, args.output, model=args.model,
-                    overwrite=args.overwrite, lossy=args.lossy, progress=_progress)
+                    overwrite=args.overwrite, lossy=args.lossy, progress=_progress,
+                    key=args.key, method=args.method, bits=args.bits)
     print(f"container written to {out}")
 
 
@@ -74,7 +77,7 @@ def cmd_reveal(args) -> None:
     from keras_steg.media import reveal_file
 
     out = reveal_file(args.container, args.output, model=args.model, overwrite=args.overwrite,
-                      progress=_progress)
+                      progress=_progress, key=args.key, method=args.method, bits=args.bits)
     print(f"revealed secret written to {out}")
 
 
@@ -194,6 +197,18 @@ def cmd_demo(args) -> None:
 
 
 # === Parser ===
+def _add_secret_options(p: argparse.ArgumentParser) -> None:
+    """--key, --method and --bits, shared by hide and reveal."""
+    p.add_argument("--key", help="passphrase: the secret image is scrambled by key-derived "
+                   "block shuffling before hiding and unscrambled on reveal (obfuscation, "
+                   "not encryption; see README)")
+    p.add_argument("--method", choices=["deep", "lsb"], default="deep",
+                   help="deep: a model (default); lsb: the classic n-bit LSB baseline, "
+                   "image in image")
+    p.add_argument("--bits", type=int, default=3, help="bits per sample for --method lsb "
+                   "(1-7, default 3)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of every verb."""
     parser = argparse.ArgumentParser(
@@ -245,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bn-batches", type=int, default=50,
                    help="batches for the final precise BatchNorm statistics (0: skip)")
     p.add_argument("--init", help="start from a shipped model, an exported folder or a .keras file")
+    p.add_argument("--scramble-secrets", action="store_true",
+                   help="hide secrets scrambled under random keys, so the model serves "
+                   "hide --key (images only)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overwrite", action="store_true", help="replace a finished run in --out")
     p.set_defaults(func=cmd_train)
@@ -261,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lossy", action="store_true",
                    help="allow a lossy video container (.mp4): the secret will mostly be lost")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    _add_secret_options(p)
     p.set_defaults(func=cmd_hide)
 
     p = verbs.add_parser("reveal", help="reveal the secret of a container (image, audio or video)")
@@ -269,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="revealed secret: .png (image), .wav/.flac (audio), a video name (video)")
     p.add_argument("--model", help=media_model_help)
     p.add_argument("--overwrite", action="store_true")
+    _add_secret_options(p)
     p.set_defaults(func=cmd_reveal)
 
     p = verbs.add_parser("evaluate", help="quality on a folder, file i hiding file i+1: images "
@@ -311,6 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help=model_help)
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_demo)
+
+    from keras_steg.cli_steganalysis import add_verbs
+
+    add_verbs(verbs)
     return parser
 
 

@@ -17,10 +17,9 @@ OUTPUT_FILES = ("cover.png", "container.png", "secret.png", "revealed.png", "fig
 
 def save_figure(path: Path, images: dict[str, np.ndarray], scores: dict[str, float]) -> None:
     """One PNG: cover, container, residual x10, secret, revealed side by side, with PSNR/SSIM."""
-    import matplotlib
+    from keras_steg.plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     titles = {
         "cover": "cover",

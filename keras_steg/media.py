@@ -35,6 +35,8 @@ from keras_steg.data.video import (
 )
 from keras_steg.imageio import read_image, to_float, to_uint8, write_png
 from keras_steg.inference import Steganographer, as_rgb_uint8, from_saved_models
+from keras_steg.scramble import derive_key, scramble, unscramble
+from keras_steg.steganalysis.lsb import lsb_hide, lsb_reveal
 
 IMAGE, AUDIO, VIDEO = "image", "audio", "video"
 # Channels of the tensors a model hides/reveals -> what they are.
@@ -47,7 +49,9 @@ DEFAULT_MODELS = {
     (AUDIO, IMAGE): "image_in_audio",
 }
 TILE = audio.BINS  # one audio window is a 224x224 tile
+METHODS = ("deep", "lsb")
 Progress = Callable[[int, int], None]
+ImageMap = Callable[[np.ndarray], np.ndarray]
 
 
 class MediaError(ValueError):
@@ -130,13 +134,16 @@ def _check_output(out: Path, kind: str, overwrite: bool, lossy: bool = False) ->
 # === hide ===
 def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os.PathLike,
               model=None, overwrite: bool = False, lossy: bool = False,
-              progress: Progress | None = None) -> Path:
+              progress: Progress | None = None, key: str | None = None, method: str = "deep",
+              bits: int = 3) -> Path:
     """Hide the file ``secret`` in the file ``cover`` and write the container to ``out``.
 
     Kinds come from the extensions (see the module docstring for each pair); ``out`` must be
     of the cover's kind and lossless (.png, .wav/.flac/.aiff, .avi) unless ``lossy`` for video.
     ``model``: a shipped name, an exported folder or a Steganographer; default the pair's
-    shipped model. Returns the path written.
+    shipped model. ``key``: a passphrase that scrambles a secret image (or video frames)
+    before hiding (``keras_steg.scramble``). ``method="lsb"``: the classic ``bits``-bit LSB
+    baseline instead of a model (image in image only). Returns the path written.
     """
     cover_kind, secret_kind = media_kind(cover), media_kind(secret)
     out = Path(out)
@@ -146,16 +153,53 @@ def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os
         raise MediaError("a secret video needs a video cover")
     if cover_kind == VIDEO and secret_kind == AUDIO:
         raise MediaError("a video cover hides a video or a still image, not audio")
+    to_hide = _keyed(key, secret_kind, hiding=True)
+    if _check_method(method, (cover_kind, secret_kind)) == "lsb":
+        image = as_rgb_uint8(cover, "cover")
+        return write_png(out, lsb_hide(image, to_hide(_secret_at(secret, image.shape)), bits),
+                         overwrite=True)
     steg = load_model_for((cover_kind, secret_kind), model)
     if cover_kind == VIDEO:
-        return _hide_video(steg, cover, secret, out, lossy, progress)
+        return _hide_video(steg, cover, secret, out, lossy, progress, to_hide)
     if cover_kind == AUDIO:
         wave = (_hide_in_audio(steg, cover, secret) if secret_kind == AUDIO
-                else _hide_image_in_audio(steg, cover, secret))
+                else _hide_image_in_audio(steg, cover, secret, to_hide))
         return audio.write_audio(out, wave)
     if secret_kind == AUDIO:
         return write_png(out, _hide_audio_in_image(steg, cover, secret), overwrite=True)
-    return write_png(out, steg.hide(cover, secret), overwrite=True)
+    image = as_rgb_uint8(cover, "cover")
+    return write_png(out, steg.hide(image, to_hide(_secret_at(secret, image.shape))), overwrite=True)
+
+
+def _check_method(method: str, pair: tuple[str, str]) -> str:
+    if method not in METHODS:
+        raise MediaError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if method == "lsb" and pair != (IMAGE, IMAGE):
+        raise MediaError("LSB hiding is the image-in-image baseline: give an image cover and "
+                         "an image secret")
+    return method
+
+
+def _keyed(key: str | None, secret_kind: str, hiding: bool) -> ImageMap:
+    """The scramble (``hiding``) or unscramble of secret images under ``key``; identity
+    without a key. MediaError for an audio secret (keys scramble images)."""
+    if not key:
+        return lambda image: image
+    if secret_kind == AUDIO:
+        raise MediaError("--key scrambles secret images and video frames, not audio")
+    digest = derive_key(key)
+    return (lambda image: scramble(image, digest)) if hiding else (lambda image: unscramble(image, digest))
+
+
+def _secret_at(secret, shape: tuple[int, ...]) -> np.ndarray:
+    """The secret image resized to (h, w) of ``shape`` (warning when it had another size)."""
+    image = as_rgb_uint8(secret, "secret")
+    h, w = shape[:2]
+    if image.shape[:2] == (h, w):
+        return image
+    warnings.warn(f"secret {image.shape[1]}x{image.shape[0]} resized to the cover's {w}x{h}",
+                  UserWarning, stacklevel=3)
+    return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
 
 
 def _hide_in_audio(steg: Steganographer, cover, secret) -> np.ndarray:
@@ -182,9 +226,9 @@ def reveal_audio_from_audio(steg: Steganographer, container: np.ndarray) -> np.n
     return audio.tensors_to_audio(steg.reveal_tensors(audio.audio_to_tensors(container)))
 
 
-def _hide_image_in_audio(steg: Steganographer, cover, secret) -> np.ndarray:
+def _hide_image_in_audio(steg: Steganographer, cover, secret, to_hide: ImageMap) -> np.ndarray:
     cover_tensors = audio.audio_to_tensors(audio.load_audio(cover))
-    image = cv2.resize(as_rgb_uint8(secret, "secret"), (TILE, TILE), interpolation=cv2.INTER_AREA)
+    image = to_hide(cv2.resize(as_rgb_uint8(secret, "secret"), (TILE, TILE), interpolation=cv2.INTER_AREA))
     secrets = np.repeat(to_float(image)[None], len(cover_tensors), axis=0)
     return audio.tensors_to_audio(steg.hide_tensors(cover_tensors, secrets))
 
@@ -238,7 +282,7 @@ def looped_frames(secret, size: tuple[int, int]):
             yield cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
-def _hide_video(steg, cover, secret, out: Path, lossy: bool, progress) -> Path:
+def _hide_video(steg, cover, secret, out: Path, lossy: bool, progress, to_hide: ImageMap) -> Path:
     info = video_info(cover)
     secret_frames = video_info(secret).frames if media_kind(secret) == VIDEO else None
     if secret_frames is not None and secret_frames < info.frames:
@@ -247,7 +291,7 @@ def _hide_video(steg, cover, secret, out: Path, lossy: bool, progress) -> Path:
     secrets = looped_frames(secret, (info.width, info.height))
     with VideoWriter(out, info.fps, info.width, info.height, lossy=lossy) as writer:
         for i, (frame, secret_frame) in enumerate(zip(read_frames(cover), secrets), start=1):
-            writer.write(steg.hide(frame, secret_frame))
+            writer.write(steg.hide(frame, to_hide(secret_frame)))
             if progress:
                 progress(i, max(info.frames, i))
     return out
@@ -255,14 +299,21 @@ def _hide_video(steg, cover, secret, out: Path, lossy: bool, progress) -> Path:
 
 # === reveal ===
 def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None,
-                overwrite: bool = False, progress: Progress | None = None) -> Path:
+                overwrite: bool = False, progress: Progress | None = None,
+                key: str | None = None, method: str = "deep", bits: int = 3) -> Path:
     """Reveal the secret of the file ``container`` into ``out`` (its kind from the model:
     image .png, audio .wav/.flac/.aiff, or video from a video container). ``model``: a
     shipped name, folder or Steganographer; default by the container's kind (scnn for images
-    and video, scnn_audio for audio). Returns the path written."""
+    and video, scnn_audio for audio). ``key``: the passphrase the secret was hidden with
+    (a wrong one gives a shuffle of blocks). ``method="lsb"``: read a ``bits``-bit LSB
+    container. Returns the path written."""
     kind = media_kind(container)
     out = Path(out)
     _refuse_same_file(out, [container])
+    if _check_method(method, (kind, media_kind(out))) == "lsb":
+        _check_output(out, IMAGE, overwrite)
+        revealed = lsb_reveal(as_rgb_uint8(container, "container"), bits)
+        return write_png(out, _keyed(key, IMAGE, hiding=False)(revealed), overwrite=True)
     frame_kind = _frame_kind(kind)
     steg = load_model(model, DEFAULT_MODELS[(frame_kind, frame_kind)], f"{frame_kind} in {frame_kind}")
     cover_kind, secret_kind = model_kinds(steg)
@@ -274,20 +325,21 @@ def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None
     if media_kind(out) != out_kind:
         raise MediaError(f"{out}: the revealed secret is {out_kind}; give a matching file name")
     _check_output(out, out_kind, overwrite, lossy=True)  # a revealed video may be lossy
+    to_show = _keyed(key, secret_kind, hiding=False)
     if kind == VIDEO:
-        return _reveal_video(steg, container, out, progress)
+        return _reveal_video(steg, container, out, progress, to_show)
     if kind == AUDIO:
         wave = audio.load_audio(container)
         if secret_kind == IMAGE:
             revealed = steg.reveal_tensors(audio.audio_to_tensors(wave))
-            return write_png(out, to_uint8(revealed.mean(axis=0)), overwrite=True)
+            return write_png(out, to_show(to_uint8(revealed.mean(axis=0))), overwrite=True)
         return audio.write_audio(out, trim_silence(reveal_audio_from_audio(steg, wave)))
     if secret_kind == AUDIO:
         image = as_rgb_uint8(container, "container")
         rows, cols = tile_grid(image, "container")
         revealed = steg.reveal_tensors(to_float(_tiles(image, rows, cols)))
         return audio.write_audio(out, trim_silence(audio.tensors_to_audio(revealed)))
-    return write_png(out, steg.reveal(container), overwrite=True)
+    return write_png(out, to_show(steg.reveal(container)), overwrite=True)
 
 
 def trim_silence(wave: np.ndarray, threshold: float = 0.01) -> np.ndarray:
@@ -298,11 +350,11 @@ def trim_silence(wave: np.ndarray, threshold: float = 0.01) -> np.ndarray:
     return wave[:min(end, wave.size)]
 
 
-def _reveal_video(steg, container, out: Path, progress) -> Path:
+def _reveal_video(steg, container, out: Path, progress, to_show: ImageMap) -> Path:
     info = video_info(container)
     with VideoWriter(out, info.fps, info.width, info.height, lossy=True) as writer:
         for i, frame in enumerate(read_frames(container), start=1):
-            writer.write(steg.reveal(frame))
+            writer.write(to_show(steg.reveal(frame)))
             if progress:
                 progress(i, max(info.frames, i))
     return out

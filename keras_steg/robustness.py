@@ -91,10 +91,9 @@ def format_table(rows: Sequence[dict]) -> str:
 def plot(rows: Sequence[dict], path: str | Path, sweeps: Sequence[AttackSweep] = SWEEPS) -> Path:
     """One panel per attack: secret PSNR against strength, a line per model, the clean PNG
     level dashed. Writes a PNG to ``path`` and returns it."""
-    import matplotlib
+    from keras_steg.plotting import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     models = list(dict.fromkeys(r["model"] for r in rows))
     fig, axes = plt.subplots(1, len(sweeps), figsize=(4 * len(sweeps), 3.4), sharey=True)

@@ -24,6 +24,7 @@ from keras_steg.data import images as image_data
 from keras_steg.layers import parse_channel
 from keras_steg.models.registry import build_model, family_config, family_multiple, get_family
 from keras_steg.precision import resolve_precision
+from keras_steg.scramble import BLOCK as SCRAMBLE_BLOCK
 
 MODALITIES = ("image", "audio")
 
@@ -76,6 +77,7 @@ class TrainConfig:
     precision: str = "auto"          # "auto": the fastest policy this machine has natively
     init: str | None = None          # shipped model name/dir, or a .keras file, to start from
     bn_batches: int = 50             # training batches for the final precise-BatchNorm pass
+    scramble_secrets: bool = False   # hide key-scrambled secrets (what --key hides), images only
     seed: int = 0
 
     def __post_init__(self):
@@ -88,6 +90,8 @@ class TrainConfig:
                 setattr(self, name, getattr(recipe, name))
         if self.modality not in MODALITIES:
             raise ValueError(f"unknown modality {self.modality!r}; choose one of {', '.join(MODALITIES)}")
+        if self.modality == "audio" and self.scramble_secrets:
+            raise ValueError("scrambled secrets are images: --scramble-secrets needs --modality image")
         if self.modality == "audio":
             self.model_config = {**audio_channels_config(self.model), **self.model_config}
             # Crops are runs of frames (all 224 bins); validation uses whole windows.
@@ -127,11 +131,13 @@ def make_datasets(cfg: TrainConfig):
                               "or more images)", UserWarning, stacklevel=2)
         train_src = image_data.folder_source(files, cfg.seed)
         val_src = image_data.folder_source(val_files, cfg.seed) if val_files else None
-    train = image_data.training_pairs(train_src, cfg.crop, cfg.batch, cfg.seed, cfg.scale_to)
+    block = SCRAMBLE_BLOCK if cfg.scramble_secrets else None
+    train = image_data.training_pairs(train_src, cfg.crop, cfg.batch, cfg.seed, cfg.scale_to,
+                                      scramble_block=block)
     val = None
     if val_src is not None:
         try:
-            val = image_data.evaluation_pairs(val_src, cfg.val_size, cfg.batch)
+            val = image_data.evaluation_pairs(val_src, cfg.val_size, cfg.batch, scramble_block=block)
         except ValueError as err:  # fewer than two readable validation images
             warnings.warn(f"no validation: {err}", UserWarning, stacklevel=2)
     return train, val, [s for s in (train_src, val_src) if s is not None]

@@ -28,6 +28,29 @@ def float32_policy():
     keras.mixed_precision.set_global_policy("float32")
 
 
+@pytest.fixture
+def run(capsys):
+    """Run the CLI in-process: (exit code, stdout, stderr)."""
+    from keras_steg.cli import main
+
+    def _run(*argv):
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return _run
+
+
+@pytest.fixture
+def one_line_error():
+    """A check that a CLI run failed as bad input: exit 2, one line on stderr naming ``match``."""
+    def check(code, err, match):
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert code == 2
+        assert len(lines) == 1 and "error:" in lines[0] and match in lines[0], err
+        assert "Traceback" not in err
+    return check
+
+
 @pytest.fixture(scope="session")
 def photo_files() -> list[str]:
     """The committed real test photos (RGB JPEG, long side 96)."""

@@ -11,23 +11,6 @@ from keras_steg.cli import main
 from keras_steg.imageio import read_image
 
 
-@pytest.fixture
-def run(capsys):
-    """Run the CLI in-process: (exit code, stdout, stderr)."""
-    def _run(*argv):
-        code = main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return code, out, err
-    return _run
-
-
-def _one_line_error(code, err, match):
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert code == 2
-    assert len(lines) == 1 and "error:" in lines[0] and match in lines[0], err
-    assert "Traceback" not in err
-
-
 def test_hide_and_reveal_round_trip(run, exported_scnn, photo_files, tmp_path):
     container, revealed = tmp_path / "c.png", tmp_path / "r.png"
     code, out, _ = run("hide", "--cover", photo_files[0], "--secret", photo_files[1],
@@ -38,45 +21,46 @@ def test_hide_and_reveal_round_trip(run, exported_scnn, photo_files, tmp_path):
     assert code == 0 and read_image(revealed).shape == read_image(photo_files[0]).shape
 
 
-def test_existing_output_is_refused_unless_overwrite(run, exported_scnn, photo_files, tmp_path):
+def test_existing_output_is_refused_unless_overwrite(run, exported_scnn, photo_files, tmp_path,
+                                                     one_line_error):
     out = tmp_path / "c.png"
     out.write_bytes(b"precious")
     code, _, err = run("hide", "--cover", photo_files[0], "--secret", photo_files[1], "-o", out,
                        "--model", exported_scnn)
-    _one_line_error(code, err, "already exists")
+    one_line_error(code, err, "already exists")
     assert out.read_bytes() == b"precious"
     code, _, _ = run("hide", "--cover", photo_files[0], "--secret", photo_files[1], "-o", out,
                      "--model", exported_scnn, "--overwrite")
     assert code == 0 and read_image(out).shape[2] == 3
 
 
-def test_missing_file(run, exported_scnn, photo_files, tmp_path):
+def test_missing_file(run, exported_scnn, photo_files, tmp_path, one_line_error):
     code, _, err = run("hide", "--cover", tmp_path / "nope.png", "--secret", photo_files[1],
                        "-o", tmp_path / "c.png", "--model", exported_scnn)
-    _one_line_error(code, err, "no such file")
+    one_line_error(code, err, "no such file")
 
 
-def test_text_file_named_png(run, exported_scnn, tmp_path):
+def test_text_file_named_png(run, exported_scnn, tmp_path, one_line_error):
     fake = tmp_path / "fake.png"
     fake.write_text("hello, I am text")
     code, _, err = run("reveal", fake, "-o", tmp_path / "r.png", "--model", exported_scnn)
-    _one_line_error(code, err, "not a readable image")
+    one_line_error(code, err, "not a readable image")
 
 
-def test_truncated_png(run, exported_scnn, photos, tmp_path):
+def test_truncated_png(run, exported_scnn, photos, tmp_path, one_line_error):
     ok, data = cv2.imencode(".png", photos[0])
     truncated = tmp_path / "truncated.png"
     truncated.write_bytes(data.tobytes()[: len(data) // 2])
     code, _, err = run("reveal", truncated, "-o", tmp_path / "r.png", "--model", exported_scnn)
-    _one_line_error(code, err, "not a readable image")
+    one_line_error(code, err, "not a readable image")
 
 
-def test_too_small_cover_and_small_container(run, exported_scnn, photos, tmp_path):
+def test_too_small_cover_and_small_container(run, exported_scnn, photos, tmp_path, one_line_error):
     tiny = tmp_path / "tiny.png"
     cv2.imwrite(str(tiny), np.zeros((1, 1, 3), np.uint8))
     code, _, err = run("hide", "--cover", tiny, "--secret", tiny, "-o", tmp_path / "c.png",
                        "--model", exported_scnn)
-    _one_line_error(code, err, "at least 32x32")
+    one_line_error(code, err, "at least 32x32")
     # The receiver is fully convolutional at stride 1: a small (e.g. cropped) container is fine.
     small = tmp_path / "small.png"
     cv2.imwrite(str(small), photos[0][:16, :24])
@@ -99,10 +83,10 @@ def test_unusual_pngs_are_converted_with_a_note(run, exported_scnn, photos, tmp_
     assert read_image(tmp_path / "c.png").shape == photos[0].shape
 
 
-def test_unknown_model(run, photo_files, tmp_path):
+def test_unknown_model(run, photo_files, tmp_path, one_line_error):
     code, _, err = run("hide", "--cover", photo_files[0], "--secret", photo_files[1],
                        "-o", tmp_path / "c.png", "--model", "no_such_model")
-    _one_line_error(code, err, "no such model")
+    one_line_error(code, err, "no such model")
 
 
 def test_evaluate_table_csv_and_skipped_file(run, exported_scnn, photo_files, tmp_path):
@@ -119,25 +103,26 @@ def test_evaluate_table_csv_and_skipped_file(run, exported_scnn, photo_files, tm
     assert len(csv.read_text().splitlines()) == 4
 
 
-def test_empty_data_folder(run, exported_scnn, tmp_path):
+def test_empty_data_folder(run, exported_scnn, tmp_path, one_line_error):
     code, _, err = run("evaluate", "--data", tmp_path, "--model", exported_scnn)
-    _one_line_error(code, err, "no images")
+    one_line_error(code, err, "no images")
     code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "run")
-    _one_line_error(code, err, "no images")
+    one_line_error(code, err, "no images")
 
 
-def test_train_bad_size(run, photo_files, tmp_path):
+def test_train_bad_size(run, photo_files, tmp_path, one_line_error):
     code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "run", "--size", 50)
-    _one_line_error(code, err, "multiple of 32")
+    one_line_error(code, err, "multiple of 32")
 
 
-def test_train_bad_channel(run, tmp_path):
+def test_train_bad_channel(run, tmp_path, one_line_error):
     code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "run", "--channel", "jpeg:50,blur:2")
-    _one_line_error(code, err, "unknown channel attack 'blur:2'")
+    one_line_error(code, err, "unknown channel attack 'blur:2'")
     assert not (tmp_path / "run").exists()
 
 
-def test_robustness_writes_table_csv_plot_and_keeps_them(run, exported_scnn, photo_files, tmp_path):
+def test_robustness_writes_table_csv_plot_and_keeps_them(run, exported_scnn, photo_files, tmp_path,
+                                                         one_line_error):
     out = tmp_path / "report"
     args = ("robustness", "--data", Path(photo_files[0]).parent, "--model", exported_scnn, "--size", 32,
             "--pairs", 2, "--out", out)
@@ -147,17 +132,18 @@ def test_robustness_writes_table_csv_plot_and_keeps_them(run, exported_scnn, pho
     assert {p.name for p in out.iterdir()} == {"robustness.csv", "robustness.png", "robustness.md"}
     before = (out / "robustness.csv").read_bytes()
     code, _, err = run(*args)
-    _one_line_error(code, err, "already exists")
+    one_line_error(code, err, "already exists")
     assert (out / "robustness.csv").read_bytes() == before
 
 
-def test_export_needs_a_keras_file(run, tmp_path):
+def test_export_needs_a_keras_file(run, tmp_path, one_line_error):
     code, _, err = run("export", tmp_path / "missing.keras", "-o", tmp_path / "x")
-    _one_line_error(code, err, "expected a .keras file")
+    one_line_error(code, err, "expected a .keras file")
 
 
 def test_help_for_every_verb(run):
-    for verb in ("train", "hide", "reveal", "evaluate", "robustness", "export", "demo"):
+    for verb in ("train", "hide", "reveal", "evaluate", "robustness", "export", "demo",
+                 "steganalyze", "diffmap", "train-steganalyzer"):
         with pytest.raises(SystemExit) as exit_info:
             main([verb, "--help"])
         assert exit_info.value.code == 0
@@ -190,6 +176,6 @@ def test_every_verb_works_for_every_family(run, family, config, photo_files, tmp
     assert code == 0 and "mean" in out
 
 
-def test_unknown_family_is_a_one_line_error(run, tmp_path):
+def test_unknown_family_is_a_one_line_error(run, tmp_path, one_line_error):
     code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "run", "--model", "nope")
-    _one_line_error(code, err, "unknown model family")
+    one_line_error(code, err, "unknown model family")

@@ -16,7 +16,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_steg.data.files import list_files
-from keras_steg.imageio import ImageError, decode_image
+from keras_steg.imageio import ImageError, decode_image, to_float, to_uint8
+from keras_steg.scramble import random_scramble
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 AUTOTUNE = tf.data.AUTOTUNE
@@ -139,14 +140,32 @@ def random_crop(image: tf.Tensor, crop: int, seed: tf.Tensor, scale_to: int | No
     return tf.ensure_shape(patch, [crop, crop, 3])
 
 
+def scrambled_secrets(pairs: tf.data.Dataset, block: int, seed: int = 0) -> tf.data.Dataset:
+    """Unbatched ``{"cover", "secret"}`` pairs -> the same with each secret scrambled under a
+    fresh random key (``keras_steg.scramble``; rounded to 8 bits as a saved secret would be),
+    so a model learns to hide the scrambled secrets that ``--key`` produces."""
+    rng = np.random.default_rng(seed)
+
+    def scramble_one(secret: np.ndarray) -> np.ndarray:
+        return to_float(random_scramble(to_uint8(secret), rng, block))
+
+    def apply(pair):
+        secret = tf.numpy_function(scramble_one, [pair["secret"]], tf.float32, stateful=True)
+        return {**pair, "secret": tf.ensure_shape(secret, pair["secret"].shape)}
+
+    return pairs.map(apply)  # sequential: one generator, reproducible order
+
+
 def training_pairs(source: ImageSource, crop: int, batch_size: int, seed: int = 0,
-                   scale_to: int | None = None, cache: bool = True) -> tf.data.Dataset:
+                   scale_to: int | None = None, cache: bool = True,
+                   scramble_block: int | None = None) -> tf.data.Dataset:
     """Endless batches of ``{"cover", "secret"}`` random crops, float32 (B, crop, crop, 3).
 
     Covers and secrets come from two differently shuffled passes over the same stream, and a
     pair whose cover and secret are the same image is dropped, so no image hides itself.
     ``cache`` keeps decoded images in memory (each file is decoded once; use False for
-    datasets that do not fit in RAM).
+    datasets that do not fit in RAM). ``scramble_block``: secrets are key-scrambled in
+    blocks of this size (``scrambled_secrets``).
     """
     if source.size < 2:
         raise ValueError("training needs at least two images (a cover and a different secret)")
@@ -172,6 +191,8 @@ def training_pairs(source: ImageSource, crop: int, batch_size: int, seed: int = 
                 "secret": random_crop(b[0], crop, s[1], scale_to)}
 
     pairs = pairs.map(crop_pair, num_parallel_calls=AUTOTUNE)
+    if scramble_block:
+        pairs = scrambled_secrets(pairs, scramble_block, seed)
     return pairs.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
 
 
@@ -186,9 +207,11 @@ def center_square(image: tf.Tensor, size: int) -> tf.Tensor:
     return tf.clip_by_value(tf.ensure_shape(resized[y:y + size, x:x + size], [size, size, 3]), 0., 1.)
 
 
-def evaluation_pairs(source: ImageSource, size: int, batch_size: int) -> tf.data.Dataset:
+def evaluation_pairs(source: ImageSource, size: int, batch_size: int,
+                     scramble_block: int | None = None) -> tf.data.Dataset:
     """Deterministic pairs for validation: image i hides image i + 1 (the last hides the first),
-    each the centre square of the whole photo at ``size`` (see ``center_square``)."""
+    each the centre square of the whole photo at ``size`` (see ``center_square``);
+    ``scramble_block``: secrets scrambled once with seeded keys (the same every epoch)."""
     images = source.dataset.map(lambda image, index: center_square(image, size),
                                 num_parallel_calls=AUTOTUNE).cache()
     # One pass fills the cache and counts the readable images, so Keras knows the length.
@@ -197,6 +220,8 @@ def evaluation_pairs(source: ImageSource, size: int, batch_size: int) -> tf.data
         raise ValueError("validation needs at least two readable images")
     secrets = images.skip(1).concatenate(images.take(1))
     pairs = tf.data.Dataset.zip(images, secrets).map(lambda c, s: {"cover": c, "secret": s})
+    if scramble_block:
+        pairs = scrambled_secrets(pairs, scramble_block).cache()
     pairs = pairs.batch(batch_size).apply(
         tf.data.experimental.assert_cardinality(math.ceil(count / batch_size)))
     return pairs.prefetch(AUTOTUNE)
