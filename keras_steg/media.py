@@ -365,21 +365,31 @@ def hide(cover, secret, out: str | os.PathLike | None = None, model=None, **opti
     """Hide ``secret`` in ``cover``.
 
     With ``out``: both are file paths of any supported kind and the container is written there
-    (``hide_file``; ``options``: overwrite, lossy, progress); returns the path. Without
-    ``out``: images (paths, arrays, PIL) in, the container RGB uint8 (H, W, 3) returned.
+    (``hide_file``; ``options``: overwrite, lossy, progress, key, method, bits); returns the
+    path. Without ``out``: images (paths, arrays, PIL) in, the container RGB uint8 (H, W, 3)
+    returned (``options``: key, method, bits).
     """
     if out is not None:
         return hide_file(cover, secret, out, model, **options)
     from keras_steg.inference import hide as hide_image
 
-    return hide_image(cover, secret, model)
+    image = as_rgb_uint8(cover, "cover")
+    secret = _keyed(options.get("key"), IMAGE, hiding=True)(_secret_at(secret, image.shape))
+    if _check_method(options.get("method", "deep"), (IMAGE, IMAGE)) == "lsb":
+        return lsb_hide(image, secret, options.get("bits", 3))
+    return hide_image(image, secret, model)
 
 
 def reveal(container, out: str | os.PathLike | None = None, model=None, **options):
     """Reveal the secret of ``container``: written to ``out`` (``reveal_file``; returns the
-    path) or, without ``out``, an image's secret returned as RGB uint8 (H, W, 3)."""
+    path) or, without ``out``, an image's secret returned as RGB uint8 (H, W, 3)
+    (``options``: key, method, bits, as for ``hide``)."""
     if out is not None:
         return reveal_file(container, out, model, **options)
     from keras_steg.inference import reveal as reveal_image
 
-    return reveal_image(container, model)
+    if _check_method(options.get("method", "deep"), (IMAGE, IMAGE)) == "lsb":
+        revealed = lsb_reveal(as_rgb_uint8(container, "container"), options.get("bits", 3))
+    else:
+        revealed = reveal_image(container, model)
+    return _keyed(options.get("key"), IMAGE, hiding=False)(revealed)

@@ -118,3 +118,30 @@ def test_tfds_dataset_offline(tiny_tfds, photo_files):
 def test_missing_tfds_dataset_fails_fast(tmp_path):
     with pytest.raises(ValueError, match="could not be loaded"):
         image_data.tfds_source("no_such_dataset_xyz", str(tmp_path))
+
+
+def test_scrambled_secrets_keep_pixel_values_but_not_layout(photo_files):
+    from keras_steg.imageio import to_uint8
+
+    plain = next(iter(image_data.training_pairs(image_data.folder_source(photo_files), 32, 3, seed=7)))
+    keyed = next(iter(image_data.training_pairs(image_data.folder_source(photo_files), 32, 3, seed=7,
+                                                scramble_block=8)))
+    np.testing.assert_array_equal(plain["cover"].numpy(), keyed["cover"].numpy())
+    for a, b in zip(to_uint8(plain["secret"].numpy()), to_uint8(keyed["secret"].numpy())):
+        assert not np.array_equal(a, b)
+        # blocks are moved and some colours inverted: each channel's values, folded so that
+        # v and 255 - v count alike, are the same multiset
+        for c in range(3):
+            fold = lambda x: np.sort(np.minimum(x, 255 - x).ravel())  # noqa: E731
+            np.testing.assert_array_equal(fold(a[..., c]), fold(b[..., c]))
+    val = image_data.evaluation_pairs(image_data.folder_source(photo_files[:3]), 32, 2,
+                                      scramble_block=8)
+    first, again = (np.concatenate([b["secret"] for b in val]) for _ in range(2))
+    np.testing.assert_array_equal(first, again)  # the same keys every epoch
+
+
+def test_scrambled_secrets_are_for_images_only():
+    from keras_steg.training import TrainConfig
+
+    with pytest.raises(ValueError, match="--modality image"):
+        TrainConfig(data="x", out="y", modality="audio", scramble_secrets=True)

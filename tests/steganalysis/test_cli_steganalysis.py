@@ -114,3 +114,16 @@ def test_keyed_hiding_with_the_shipped_model(run, tmp_path, one_line_error):
                        tmp_path / "a.png", "--key", "k", "--model", "scnn")
     one_line_error(code, err, "not audio")
     shutil.rmtree(tmp_path / "covers", ignore_errors=True)
+
+
+def test_python_front_door_takes_key_and_method(photos):
+    import keras_steg
+
+    cover, secret = photos[0], photos[1]
+    container = keras_steg.hide(cover, secret, key="k", method="lsb", bits=4)
+    assert _psnr(keras_steg.reveal(container, key="k", method="lsb", bits=4), secret) > 30
+    assert _psnr(keras_steg.reveal(container, method="lsb", bits=4), secret) < 12
+    container = keras_steg.hide(cover, secret, key="k")  # the shipped scnn
+    assert container.shape == cover.shape
+    keyed, unkeyed = keras_steg.reveal(container, key="k"), keras_steg.reveal(container)
+    assert _psnr(keyed, secret) > _psnr(unkeyed, secret) + 3
