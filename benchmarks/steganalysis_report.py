@@ -1,12 +1,15 @@
 """Can the containers be told from clean photos? StegExpose's detectors and a CNN
 steganalyser against LSB embeddings and the shipped models, plus the cost of keyed hiding.
 
-Held-out photos are the 10% validation split the shipped models never trained on
-(``split_files`` seed 0); each is the centre square at ``--size``; photo i hides photo i+1.
+Held-out photos are the validation split the shipped models never trained on
+(``split_files``, 10 %, seed 0, as their model cards; the split is by file, so other shots of
+a held-out scene may have been trained on); each is the centre square at ``--size``; photo i
+hides photo i+1.
 Kinds of stego: random-message LSB at full capacity (1 and 3 bits per sample, what StegExpose
 was built for), 3-bit LSB of an image secret (the ExypnoSteganos paper's comparison), and each
-shipped model's PNG container. The CNN steganalyser is trained per kind on containers made
-from training-split photos (disjoint from the held-out ones) and scored on the held-out set.
+shipped model's PNG container. The CNN steganalyser is trained per kind on training-split
+photos (a seeded random sample, disjoint from the held-out ones), each as a clean cover and as
+the stego made from it, and scored on the held-out set.
 
     python benchmarks/steganalysis_report.py --data ../shared/data/images \
         --out benchmarks/results/steganalysis
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import random
 import sys
 import time
 from pathlib import Path
@@ -27,12 +31,13 @@ from reporting import emit  # noqa: E402
 
 from keras_steg.data.images import list_images, split_files  # noqa: E402
 from keras_steg.evaluation import load_square  # noqa: E402
+from keras_steg.imageio import psnr_uint8  # noqa: E402
 from keras_steg.inference import from_saved_models  # noqa: E402
 from keras_steg.scramble import derive_key, scramble, unscramble  # noqa: E402
 from keras_steg.steganalysis import scoring  # noqa: E402
 from keras_steg.steganalysis.cnn import cnn_scores, train_steganalyzer  # noqa: E402
 from keras_steg.steganalysis.lsb import lsb_embed_message, lsb_hide  # noqa: E402
-from keras_steg.steganalysis.roc import auc  # noqa: E402
+from keras_steg.steganalysis.roc import accuracy, auc  # noqa: E402
 
 LSB_KINDS = ("lsb1_random", "lsb3_random", "lsb3_image")
 
@@ -51,11 +56,6 @@ def make_stegos(kind: str, covers: list[np.ndarray], seed: int = 0) -> list[np.n
     return [steg.hide(c, s) for c, s in zip(covers, secrets)]
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR (dB) of two uint8 images."""
-    return float(10 * np.log10(255.0 ** 2 / np.mean((a.astype(float) - b.astype(float)) ** 2)))
-
-
 def keyed_rows(model: str, covers: list[np.ndarray]) -> dict:
     """Secret PSNR of ``model`` on the held-out pairs: plain, keyed (right key) and wrong key."""
     steg = from_saved_models(model)
@@ -64,17 +64,24 @@ def keyed_rows(model: str, covers: list[np.ndarray]) -> dict:
            "secret_keyed": [], "secret_wrong_key": []}
     for cover, secret in zip(covers, covers[1:] + covers[:1]):
         container = steg.hide(cover, secret)
-        row["cover_plain"].append(psnr(container, cover))
-        row["secret_plain"].append(psnr(steg.reveal(container), secret))
+        row["cover_plain"].append(psnr_uint8(container, cover))
+        row["secret_plain"].append(psnr_uint8(steg.reveal(container), secret))
         keyed = steg.hide(cover, scramble(secret, key))
         revealed = steg.reveal(keyed)
-        row["cover_keyed"].append(psnr(keyed, cover))
-        row["secret_keyed"].append(psnr(unscramble(revealed, key), secret))
-        row["secret_wrong_key"].append(psnr(unscramble(revealed, wrong), secret))
+        row["cover_keyed"].append(psnr_uint8(keyed, cover))
+        row["secret_keyed"].append(psnr_uint8(unscramble(revealed, key), secret))
+        row["secret_wrong_key"].append(psnr_uint8(unscramble(revealed, wrong), secret))
     return {k: (v if k == "model" else float(np.mean(v))) for k, v in row.items()}
 
 
+def _auc_cell(row: dict) -> str:
+    """An AUC, with the share of images the detector answered when it skipped some."""
+    text = f"{row['auc']:.3f}"
+    return text if row["answered"] == 1 else f"{text} ({100 * row['answered']:.0f} % answered)"
+
+
 def main(argv: list[str] | None = None) -> None:
+    """Parse the options, measure everything and write ``steganalysis.md`` and CSV/PNGs."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="the photo folder the models trained on")
     parser.add_argument("--models", nargs="*", default=["scnn", "scnn_robust", "baluja", "exypno"])
@@ -86,19 +93,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keyed-models", nargs="*", default=["scnn"],
                         help="models to measure keyed hiding with (e.g. scnn and one trained "
                         "with --scramble-secrets)")
+    parser.add_argument("--val-fraction", type=float, default=0.1,
+                        help="the models' validation split (default 0.1, as trained)")
+    parser.add_argument("--seed", type=int, default=0, help="the models' split seed (default 0)")
     parser.add_argument("--out", required=True, help="folder for steganalysis.md/.csv and ROC PNGs")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    train_files, heldout_files = split_files(list_images(args.data), 0.1, 0)
+    train_files, heldout_files = split_files(list_images(args.data), args.val_fraction, args.seed)
     covers = [load_square(f, args.size) for f in heldout_files]
     kinds = [*LSB_KINDS, *args.models]
     started = time.time()
 
     cover_rows = scoring.score_images(covers, heldout_files)
-    tables, stego_rows = {}, {}
+    tables, stegos, stego_rows = {}, {}, {}
     for kind in kinds:
-        stego_rows[kind] = scoring.score_images(make_stegos(kind, covers), heldout_files)
+        stegos[kind] = make_stegos(kind, covers)
+        stego_rows[kind] = scoring.score_images(stegos[kind], heldout_files)
         tables[kind] = {r["detector"]: r for r in scoring.auc_rows(cover_rows, stego_rows[kind])}
         print(f"{kind}: fused AUC {tables[kind]['fused']['auc']:.3f}", file=sys.stderr)
     for kind in ("lsb3_image", *args.models[:1]):
@@ -106,19 +117,16 @@ def main(argv: list[str] | None = None) -> None:
                          title=f"StegExpose detectors: {kind} vs clean ({len(covers)} held-out photos)")
 
     cnn = {}
+    random.Random(args.seed).shuffle(train_files)  # not an alphabetical block of similar shots
     train_covers = [load_square(f, args.size) for f in train_files[:args.cnn_train]]
     for kind in args.cnn_kinds:
-        # Half the training photos are clean covers, the other half hide (disjoint photos), so
-        # the CNN cannot compare a stego with its own cover.
-        half = len(train_covers) // 2
-        model, history = train_steganalyzer(train_covers[:half],
-                                            make_stegos(kind, train_covers[half:], seed=1),
+        # Paired training (as Ye-Net's): each training photo as a clean cover and as the stego
+        # made from it, so only the hiding tells the two classes apart.
+        model, history = train_steganalyzer(train_covers, make_stegos(kind, train_covers, seed=1),
                                             steps=args.cnn_steps, crop=min(128, args.size),
                                             verbose=0)
-        clean = cnn_scores(model, covers)
-        stego = cnn_scores(model, make_stegos(kind, covers))
-        accuracy = (sum(s <= 0.5 for s in clean) + sum(s > 0.5 for s in stego)) / (2 * len(covers))
-        cnn[kind] = {"auc": auc(clean, stego), "accuracy": accuracy,
+        clean, stego = cnn_scores(model, covers), cnn_scores(model, stegos[kind])
+        cnn[kind] = {"auc": auc(clean, stego), "accuracy": accuracy(clean, stego),
                      "train_accuracy": history.history["accuracy"][-1]}
         print(f"cnn {kind}: AUC {cnn[kind]['auc']:.3f}", file=sys.stderr)
 
@@ -128,7 +136,8 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# Steganalysis of LSB embeddings and the shipped models",
         "",
-        f"{len(covers)} held-out photos (never trained on), centre {args.size}x{args.size} squares; "
+        f"{len(covers)} held-out photos (the models' validation split, by file), centre "
+        f"{args.size}x{args.size} squares; "
         "photo i hides photo i+1; containers saved as 8-bit PNG. Command: `python "
         f"benchmarks/steganalysis_report.py --data DATA --out {args.out}` "
         f"({platform.machine()} CPU, {time.time() - started:.0f} s).",
@@ -139,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         "|---|" + "---:|" * len(kinds),
     ]
     for d in detectors:
-        lines.append(f"| {d} | " + " | ".join(f"{tables[k][d]['auc']:.3f}" for k in kinds) + " |")
+        lines.append(f"| {d} | " + " | ".join(_auc_cell(tables[k][d]) for k in kinds) + " |")
     lines.append("| fused > 0.2: stegos flagged | "
                  + " | ".join(f"{100 * tables[k]['fused']['stego_flagged']:.0f} %" for k in kinds) + " |")
     lines += ["", f"Clean photos flagged (fused > 0.2): "
@@ -150,8 +159,8 @@ def main(argv: list[str] | None = None) -> None:
     if cnn:
         lines += ["", "## CNN steganalyser (SRM filters + small CNN), trained per kind",
                   "",
-                  f"Trained on {len(train_covers)} training-split photos ({len(train_covers) // 2} "
-                  f"clean, {len(train_covers) - len(train_covers) // 2} other photos hiding), "
+                  f"Trained on {len(train_covers)} training-split photos, each clean and as the "
+                  "stego made from it (photo i hiding photo i+1), "
                   f"{args.cnn_steps} steps of 16 random {min(128, args.size)}px square crops; "
                   "scored on the whole "
                   "held-out photos and their stegos.",

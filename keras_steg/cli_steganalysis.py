@@ -30,24 +30,37 @@ def load_folder(folder: str, limit: int = 0) -> tuple[list[str], list[np.ndarray
     return [str(Path(f).relative_to(folder)) for f in files], images
 
 
-def split_by_stem(names: list[str], val_fraction: float, seed: int = 0) -> tuple[list[int], list[int]]:
-    """(train indices, held-out indices) of ``names`` by file stem, so a cover and the stego
-    made from it (same stem in two folders) land on the same side."""
-    stems = sorted({Path(n).stem for n in names})
+def split_by_stem(cover_names: list[str], stego_names: list[str], val_fraction: float,
+                  seed: int = 0) -> tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]:
+    """((cover train, cover held-out), (stego train, stego held-out)) indices: the held-out
+    stems are drawn once from both folders' file stems, so a cover and the stego made from it
+    (same stem) always land on the same side."""
+    stems = sorted({Path(n).stem for n in [*cover_names, *stego_names]})
     random.Random(seed).shuffle(stems)
     held = set(stems[:math.ceil(val_fraction * len(stems))])
-    train = [i for i, n in enumerate(names) if Path(n).stem not in held]
-    return train, [i for i, n in enumerate(names) if Path(n).stem in held]
+
+    def split(names: list[str]) -> tuple[list[int], list[int]]:
+        return ([i for i, n in enumerate(names) if Path(n).stem not in held],
+                [i for i, n in enumerate(names) if Path(n).stem in held])
+
+    return split(cover_names), split(stego_names)
 
 
 # === Verbs ===
 def cmd_steganalyze(args) -> None:
+    """Score one folder (table, optional CSV) or compare covers with stegos (ROC, AUCs)."""
     from keras_steg.steganalysis import scoring
 
     if bool(args.folder) == bool(args.covers or args.stegos):
         raise ValueError("give a folder to score, or --covers DIR and --stegos DIR to compare")
     if not args.folder and not (args.covers and args.stegos):
         raise ValueError("comparing needs both --covers DIR and --stegos DIR")
+    if args.folder and args.out:
+        raise ValueError("--out is for --covers/--stegos; a folder's scores go to --csv FILE")
+    if not args.folder and args.csv:
+        raise ValueError("--csv is for one folder; comparing writes its files to --out FOLDER")
+    if args.csv and not Path(args.csv).resolve().parent.is_dir():
+        raise ValueError(f"{args.csv}: its folder does not exist")
     if not 0 <= args.threshold <= 1:
         raise ValueError(f"--threshold must be in [0, 1], got {args.threshold}")
     cnn = None
@@ -69,7 +82,7 @@ def cmd_steganalyze(args) -> None:
             scoring.write_csv(rows, args.csv)
             print(f"per-image scores written to {args.csv}")
         return
-    out = Path(args.out)
+    out = Path(args.out or "steganalysis")
     outputs = {name: out / name for name in ("roc.png", "auc.md", "auc.csv", "scores.csv")}
     _refuse_existing(list(outputs.values()), args.overwrite)
     if out.exists() and not out.is_dir():
@@ -91,6 +104,7 @@ def cmd_steganalyze(args) -> None:
 
 
 def cmd_diffmap(args) -> None:
+    """Write the cover/container diff map PNG and print how much changed."""
     from keras_steg.imageio import read_image
     from keras_steg.steganalysis.diffmap import change_stats, diff_map
 
@@ -107,8 +121,10 @@ def cmd_diffmap(args) -> None:
 
 
 def cmd_train_steganalyzer(args) -> None:
+    """Train the CNN steganalyser on the folders minus a held-out share of stems, save it,
+    and print its held-out accuracy and AUC."""
     from keras_steg.steganalysis.cnn import cnn_scores, train_steganalyzer
-    from keras_steg.steganalysis.roc import auc
+    from keras_steg.steganalysis.roc import accuracy, auc
 
     out = Path(args.output)
     if out.suffix != ".keras":
@@ -118,8 +134,9 @@ def cmd_train_steganalyzer(args) -> None:
         raise ValueError(f"--val-fraction must be in [0, 1), got {args.val_fraction}")
     cover_names, covers = load_folder(args.covers, args.limit)
     stego_names, stegos = load_folder(args.stegos, args.limit)
-    cover_split = split_by_stem(cover_names, args.val_fraction, args.seed)
-    stego_split = split_by_stem(stego_names, args.val_fraction, args.seed)
+    cover_split, stego_split = split_by_stem(cover_names, stego_names, args.val_fraction, args.seed)
+    if not cover_split[0] or not stego_split[0]:
+        raise ValueError("no covers or no stegos left to train on; lower --val-fraction")
     model, _ = train_steganalyzer([covers[i] for i in cover_split[0]],
                                   [stegos[i] for i in stego_split[0]], steps=args.steps,
                                   batch=args.batch, crop=args.crop, seed=args.seed, verbose=2)
@@ -129,9 +146,8 @@ def cmd_train_steganalyzer(args) -> None:
     held_covers = cnn_scores(model, [covers[i] for i in cover_split[1]])
     held_stegos = cnn_scores(model, [stegos[i] for i in stego_split[1]])
     if held_covers and held_stegos:
-        correct = sum(s <= 0.5 for s in held_covers) + sum(s > 0.5 for s in held_stegos)
         print(f"held out ({len(held_covers)} covers, {len(held_stegos)} stegos, no stem seen in "
-              f"training): accuracy {correct / (len(held_covers) + len(held_stegos)):.3f}, "
+              f"training): accuracy {accuracy(held_covers, held_stegos):.3f}, "
               f"AUC {auc(held_covers, held_stegos):.3f}")
 
 
@@ -148,8 +164,8 @@ def add_verbs(verbs) -> None:
                    "StegExpose's)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N images of a folder")
     p.add_argument("--csv", help="folder mode: write the per-image scores here")
-    p.add_argument("--out", default="steganalysis",
-                   help="covers/stegos mode: folder for roc.png, auc.md, auc.csv, scores.csv")
+    p.add_argument("--out", help="covers/stegos mode: folder for roc.png, auc.md, auc.csv, "
+                   "scores.csv (default: ./steganalysis)")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_steganalyze)
 

@@ -82,3 +82,9 @@ def to_float(image: np.ndarray) -> np.ndarray:
 def to_uint8(image) -> np.ndarray:
     """float in [0, 1] (..., H, W, C) -> uint8, rounded to nearest, clipped."""
     return np.clip(np.rint(np.asarray(image, np.float32) * 255.0), 0, 255).astype(np.uint8)
+
+
+def psnr_uint8(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR (dB) of two uint8 images of one shape, on the 0-255 scale (inf if identical)."""
+    mse = np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)
+    return float(10 * np.log10(255.0 ** 2 / mse)) if mse else float("inf")

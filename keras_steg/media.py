@@ -183,7 +183,7 @@ def _check_method(method: str, pair: tuple[str, str]) -> str:
 def _keyed(key: str | None, secret_kind: str, hiding: bool) -> ImageMap:
     """The scramble (``hiding``) or unscramble of secret images under ``key``; identity
     without a key. MediaError for an audio secret (keys scramble images)."""
-    if not key:
+    if key is None:
         return lambda image: image
     if secret_kind == AUDIO:
         raise MediaError("--key scrambles secret images and video frames, not audio")
@@ -361,6 +361,16 @@ def _reveal_video(steg, container, out: Path, progress, to_show: ImageMap) -> Pa
 
 
 # === The package's front door ===
+IN_MEMORY_OPTIONS = ("key", "method", "bits")
+
+
+def _check_options(options: dict) -> None:
+    unknown = sorted(set(options) - set(IN_MEMORY_OPTIONS))
+    if unknown:
+        raise TypeError(f"unknown option(s) {', '.join(unknown)} for images in memory; "
+                        f"choose from {', '.join(IN_MEMORY_OPTIONS)} (or give out= for files)")
+
+
 def hide(cover, secret, out: str | os.PathLike | None = None, model=None, **options):
     """Hide ``secret`` in ``cover``.
 
@@ -373,6 +383,7 @@ def hide(cover, secret, out: str | os.PathLike | None = None, model=None, **opti
         return hide_file(cover, secret, out, model, **options)
     from keras_steg.inference import hide as hide_image
 
+    _check_options(options)
     image = as_rgb_uint8(cover, "cover")
     secret = _keyed(options.get("key"), IMAGE, hiding=True)(_secret_at(secret, image.shape))
     if _check_method(options.get("method", "deep"), (IMAGE, IMAGE)) == "lsb":
@@ -388,6 +399,7 @@ def reveal(container, out: str | os.PathLike | None = None, model=None, **option
         return reveal_file(container, out, model, **options)
     from keras_steg.inference import reveal as reveal_image
 
+    _check_options(options)
     if _check_method(options.get("method", "deep"), (IMAGE, IMAGE)) == "lsb":
         revealed = lsb_reveal(as_rgb_uint8(container, "container"), options.get("bits", 3))
     else:

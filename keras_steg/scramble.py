@@ -57,7 +57,9 @@ def _scramble_plan(key: bytes, height: int, width: int, channels: int, block: in
     return source.reshape(-1), flips
 
 
-def _check(image: np.ndarray) -> np.ndarray:
+def _check(image: np.ndarray, key: bytes) -> np.ndarray:
+    if not isinstance(key, bytes) or len(key) != 32:
+        raise ValueError("the key must be the 32 bytes derive_key(passphrase) returns")
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 3:
         raise ValueError("scrambling works on uint8 (H, W, C) images")
@@ -67,7 +69,7 @@ def _check(image: np.ndarray) -> np.ndarray:
 def scramble(image: np.ndarray, key: bytes, block: int = BLOCK) -> np.ndarray:
     """uint8 (H, W, C) secret -> its keyed scramble, uint8 (H, W, C). ``key`` from
     ``derive_key``; ``unscramble`` with the same key and block size undoes it exactly."""
-    image = _check(image)
+    image = _check(image, key)
     height, width, channels = image.shape
     source, flips = _scramble_plan(key, height, width, channels, block)
     moved = image.reshape(height * width, channels)[source].reshape(image.shape)
@@ -76,7 +78,7 @@ def scramble(image: np.ndarray, key: bytes, block: int = BLOCK) -> np.ndarray:
 
 def unscramble(image: np.ndarray, key: bytes, block: int = BLOCK) -> np.ndarray:
     """The inverse of ``scramble``: uint8 (H, W, C) -> uint8 (H, W, C)."""
-    image = _check(image)
+    image = _check(image, key)
     height, width, channels = image.shape
     source, flips = _scramble_plan(key, height, width, channels, block)
     restored = np.where(flips, 255 - image, image).reshape(height * width, channels)

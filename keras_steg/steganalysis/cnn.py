@@ -17,6 +17,7 @@ import tensorflow as tf
 
 TRUNCATION = 3.0  # Ye-Net's truncated linear unit, on residuals of the 0-255 scale
 CROP = 128
+SCORE_TILE = 512
 
 
 def _rotations(kernel: np.ndarray, count: int) -> list[np.ndarray]:
@@ -156,10 +157,23 @@ def train_steganalyzer(covers: list[np.ndarray], stegos: list[np.ndarray], steps
     return model, history
 
 
-def cnn_scores(model: keras.Model, images: list[np.ndarray]) -> list[float]:
-    """Probability of "stego" for each uint8 RGB (H, W, 3) image, on the whole image."""
-    return [float(model(tf.constant(image[None], tf.float32) / 255.0, training=False)[0, 0])
-            for image in images]
+def _tiles(image: np.ndarray, tile: int) -> list[np.ndarray]:
+    """The image cut into a grid of near-equal tiles at most ``tile`` pixels a side."""
+    rows = np.array_split(np.arange(image.shape[0]), -(-image.shape[0] // tile))
+    cols = np.array_split(np.arange(image.shape[1]), -(-image.shape[1] // tile))
+    return [image[r[0]:r[-1] + 1, c[0]:c[-1] + 1] for r in rows for c in cols]
+
+
+def cnn_scores(model: keras.Model, images: list[np.ndarray], tile: int = SCORE_TILE) -> list[float]:
+    """Probability of "stego" for each uint8 RGB (H, W, 3) image: the mean over tiles of at
+    most ``tile`` pixels a side (the SRM bank makes 90 maps per pixel, so a whole 12 MP photo
+    would need gigabytes)."""
+    scores = []
+    for image in images:
+        tiles = _tiles(np.asarray(image), tile)
+        scores.append(float(np.mean([model(tf.constant(t[None], tf.float32) / 255.0,
+                                           training=False)[0, 0] for t in tiles])))
+    return scores
 
 
 def load_steganalyzer(path: str | os.PathLike) -> keras.Model:

@@ -13,15 +13,20 @@ from keras_steg.plotting import pyplot
 CHANNELS = ("red", "green", "blue")
 
 
-def change_stats(cover: np.ndarray, container: np.ndarray) -> dict[str, float]:
-    """uint8 (H, W, 3) cover and container of one size -> {"changed": share of pixels with any
-    channel changed, "mean_abs": mean |difference| on the 0-255 scale, "max_abs": largest}.
-    ValueError when the sizes differ."""
+def _difference(cover: np.ndarray, container: np.ndarray) -> np.ndarray:
+    """|container - cover| as int16 (H, W, 3); ValueError when the sizes differ."""
     cover, container = np.asarray(cover), np.asarray(container)
     if cover.shape != container.shape:
         raise ValueError(f"cover {cover.shape[1]}x{cover.shape[0]} and container "
                          f"{container.shape[1]}x{container.shape[0]} differ in size")
-    difference = np.abs(cover.astype(np.int16) - container.astype(np.int16))
+    return np.abs(cover.astype(np.int16) - container.astype(np.int16))
+
+
+def change_stats(cover: np.ndarray, container: np.ndarray) -> dict[str, float]:
+    """uint8 (H, W, 3) cover and container of one size -> {"changed": share of pixels with any
+    channel changed, "mean_abs": mean |difference| on the 0-255 scale, "max_abs": largest}.
+    ValueError when the sizes differ."""
+    difference = _difference(cover, container)
     return {"changed": float(np.mean(difference.max(axis=-1) > 0)),
             "mean_abs": float(difference.mean()), "max_abs": float(difference.max())}
 
@@ -32,7 +37,7 @@ def diff_map(cover: np.ndarray, container: np.ndarray, path: str | os.PathLike,
     |container - cover| amplified x10, and the R, G, B histograms of both. Inputs uint8
     (H, W, 3) of one size; returns ``path``."""
     stats = change_stats(cover, container)
-    difference = np.abs(cover.astype(np.int16) - container.astype(np.int16))
+    difference = _difference(cover, container)
     plt = pyplot()
     fig = plt.figure(figsize=(13, 6.2))
     grid = fig.add_gridspec(2, 12)

@@ -8,7 +8,6 @@ detectors were built to catch.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 MAX_BITS = 7
@@ -21,13 +20,14 @@ def _check_bits(bits: int) -> int:
 
 
 def lsb_hide(cover: np.ndarray, secret: np.ndarray, bits: int = 3) -> np.ndarray:
-    """cover, secret: uint8 (H, W, C) (a secret of another size is resized to the cover's)
-    -> the container, uint8 (H, W, C): cover's high bits, secret's top ``bits`` bits."""
+    """cover, secret: uint8 (H, W, C) of one shape -> the container, uint8 (H, W, C): the
+    cover's high bits, the secret's top ``bits`` bits. ValueError if the shapes differ."""
     bits = _check_bits(bits)
     cover = np.asarray(cover, np.uint8)
     secret = np.asarray(secret, np.uint8)
-    if secret.shape[:2] != cover.shape[:2]:
-        secret = cv2.resize(secret, (cover.shape[1], cover.shape[0]), interpolation=cv2.INTER_AREA)
+    if secret.shape != cover.shape:
+        raise ValueError(f"LSB hiding needs a secret of the cover's shape {cover.shape}, "
+                         f"got {secret.shape}")
     low = np.uint8((1 << bits) - 1)
     return (cover & ~low) | (secret >> np.uint8(8 - bits))
 
@@ -38,7 +38,7 @@ def lsb_reveal(container: np.ndarray, bits: int = 3) -> np.ndarray:
     bits = _check_bits(bits)
     container = np.asarray(container, np.uint8)
     low = np.uint8((1 << bits) - 1)
-    middle = np.uint8((1 << (7 - bits)) if bits < 8 else 0)
+    middle = np.uint8(1 << (7 - bits))
     return ((container & low) << np.uint8(8 - bits)) | middle
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_steg.plotting import pyplot
-from keras_steg.steganalysis.roc import auc, detection_rate, roc_curve
+from keras_steg.steganalysis.roc import answered, auc, detection_rate, roc_curve
 from keras_steg.steganalysis.stegexpose import DETECTORS, THRESHOLD, stegexpose_scores
 
 FUSED = "fused"
@@ -22,16 +22,21 @@ def detector_names(with_cnn: bool) -> list[str]:
     return [*DETECTORS, FUSED] + ([CNN] if with_cnn else [])
 
 
+def _shared_detectors(cover_rows: Sequence[dict], stego_rows: Sequence[dict]) -> list[str]:
+    """The detectors scored on both covers and stegos, in column order."""
+    return [n for n in detector_names(CNN in cover_rows[0]) if n in stego_rows[0]]
+
+
 def score_images(images: Sequence[np.ndarray], names: Sequence[str], cnn=None,
                  threshold: float = THRESHOLD, progress: Progress | None = None) -> list[dict]:
     """uint8 RGB (H, W, 3) images -> one row each: {"image": name, each detector's score in
     [0, 1] (NaN: no answer), "fused", ["cnn": probability], "flagged": fused > threshold}."""
-    from keras_steg.steganalysis.cnn import cnn_scores
-
     rows = []
     for i, (name, image) in enumerate(zip(names, images), start=1):
         row = {"image": name, **stegexpose_scores(image)}
         if cnn is not None:
+            from keras_steg.steganalysis.cnn import cnn_scores
+
             row[CNN] = cnn_scores(cnn, [image])[0]
         row["flagged"] = bool(row[FUSED] > threshold)
         rows.append(row)
@@ -42,15 +47,16 @@ def score_images(images: Sequence[np.ndarray], names: Sequence[str], cnn=None,
 
 def auc_rows(cover_rows: Sequence[dict], stego_rows: Sequence[dict], threshold: float = THRESHOLD
              ) -> list[dict]:
-    """Per detector (and "fused", "cnn" when scored): {"detector", "auc", "cover_flagged",
-    "stego_flagged"} where flagged is the share above ``threshold`` (0.5 for the CNN)."""
-    names = [n for n in detector_names(CNN in cover_rows[0]) if n in stego_rows[0]]
+    """Per detector (and "fused", "cnn" when scored): {"detector", "auc" (NaN scores left
+    out), "answered" (share of all images with a score), "cover_flagged", "stego_flagged"}
+    where flagged is the share above ``threshold`` (0.5 for the CNN)."""
     table = []
-    for name in names:
+    for name in _shared_detectors(cover_rows, stego_rows):
         covers = [r[name] for r in cover_rows]
         stegos = [r[name] for r in stego_rows]
         cut = 0.5 if name == CNN else threshold
         table.append({"detector": name, "auc": auc(covers, stegos),
+                      "answered": answered(covers + stegos),
                       "cover_flagged": detection_rate(covers, cut),
                       "stego_flagged": detection_rate(stegos, cut)})
     return table
@@ -61,19 +67,21 @@ def format_scores(rows: Sequence[dict]) -> str:
     names = detector_names(CNN in rows[0])
     lines = [f"{'image':<32}" + "".join(f"{n:>14}" for n in names) + f"{'flagged':>9}"]
     for r in rows:
-        lines.append(f"{r['image'][:31]:<32}" + "".join(f"{r[n]:>14.4f}" for n in names)
+        lines.append(f"{r['image'][-31:]:<32}" + "".join(f"{r[n]:>14.4f}" for n in names)
                      + f"{'yes' if r['flagged'] else 'no':>9}")
     return "\n".join(lines)
 
 
 def format_auc(table: Sequence[dict], threshold: float = THRESHOLD) -> str:
     """A Markdown table of ``auc_rows``."""
-    lines = ["| detector | AUC | covers flagged | stegos flagged |", "|---|---:|---:|---:|"]
+    lines = ["| detector | AUC | answered | covers flagged | stegos flagged |",
+             "|---|---:|---:|---:|---:|"]
     for r in table:
-        lines.append(f"| {r['detector']} | {r['auc']:.3f} | {100 * r['cover_flagged']:.0f} % | "
-                     f"{100 * r['stego_flagged']:.0f} % |")
+        lines.append(f"| {r['detector']} | {r['auc']:.3f} | {100 * r['answered']:.0f} % | "
+                     f"{100 * r['cover_flagged']:.0f} % | {100 * r['stego_flagged']:.0f} % |")
     return "\n".join(lines) + (f"\n\nflagged: fused and each detector above {threshold:g}, "
-                               "the CNN above 0.5")
+                               "the CNN above 0.5; AUC over the images a detector answered "
+                               "(nan: none)")
 
 
 def write_csv(rows: Sequence[dict], path: str | Path) -> Path:
@@ -90,8 +98,7 @@ def plot_roc(cover_rows: Sequence[dict], stego_rows: Sequence[dict], path: str |
     """One ROC curve per detector (its AUC in the legend), the diagonal of guessing dashed."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 5))
-    names = [n for n in detector_names(CNN in cover_rows[0]) if n in stego_rows[0]]
-    for name in names:
+    for name in _shared_detectors(cover_rows, stego_rows):
         covers, stegos = [r[name] for r in cover_rows], [r[name] for r in stego_rows]
         fpr, tpr = roc_curve(covers, stegos)
         ax.plot(fpr, tpr, lw=2.2 if name == FUSED else 1.3,

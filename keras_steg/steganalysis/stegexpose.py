@@ -10,10 +10,10 @@ score is the mean of the detectors that answered; an image is flagged above the 
 (0.2 by default, StegExpose's).
 
 Where StegExpose has no answer for reasons of its code rather than of the image, we answer:
-Sample Pairs drops an odd last row/column (StegExpose throws on odd sizes), and Chi-square
-runs on any image with at least one 1024-sample block (StegExpose's arrays need 257 blocks,
-~88k pixels). Its Primary Sets counts W as the Y pairs that are not both even (a slip in the
-original, kept so scores match).
+Sample Pairs on odd sizes pairs what it can (StegExpose throws), and Chi-square runs on any
+image of at least 2048 samples, i.e. one block after StegExpose's "blocks - 1" (its arrays
+need 257 blocks, ~88k pixels). Its Primary Sets counts W as the Y pairs that are not both
+even (a slip in the original, kept so scores match).
 """
 
 from __future__ import annotations
@@ -27,12 +27,17 @@ THRESHOLD = 0.2
 CHI_BLOCK = 1024
 
 
-def _smaller_abs_root(a, b, c):
-    """The root of a x^2 + b x + c with the smaller |x| (ties: the + root); NaN if complex."""
+def _roots(a, b, c):
+    """(+ root, - root) of a x^2 + b x + c as float64, NaN when complex (IEEE division)."""
     disc = b * b - 4 * a * c
     if not disc >= 0:
-        return np.float64(np.nan)
-    plus, minus = (-b + np.sqrt(disc)) / (2 * a), (-b - np.sqrt(disc)) / (2 * a)
+        return np.float64(np.nan), np.float64(np.nan)
+    return (-b + np.sqrt(disc)) / (2 * a), (-b - np.sqrt(disc)) / (2 * a)
+
+
+def _smaller_abs_root(a, b, c):
+    """The root of a x^2 + b x + c with the smaller |x| (ties: the + root); NaN if complex."""
+    plus, minus = _roots(a, b, c)
     return plus if abs(plus) <= abs(minus) else minus
 
 
@@ -48,7 +53,7 @@ def _rgb(image: np.ndarray) -> np.ndarray:
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] < 3:
         raise ValueError("steganalysis works on uint8 RGB images (H, W, 3)")
-    return image[..., :3].astype(np.int64)
+    return image[..., :3].astype(np.int32)  # room for RS's -1 and 256, and for sums
 
 
 def primary_sets(image: np.ndarray) -> float:
@@ -57,20 +62,19 @@ def primary_sets(image: np.ndarray) -> float:
     half = red.shape[1] // 2
     u, v = red[:, 0:2 * half:2], red[:, 1:2 * half:2]
     x, y, z = _pair_classes(u, v)
-    z &= ~x & ~y
     w = y & (((u & 1) == 1) | ((v & 1) == 1))  # sic: StegExpose's W
     p = np.float64(u.size)
     a, b, c = 0.5 * (np.float64(w.sum()) + z.sum()), 2.0 * x.sum() - p, np.float64(y.sum() - x.sum())
     with np.errstate(all="ignore"):
-        disc = b * b - 4 * a * c
-        roots = (-b + np.sqrt(disc)) / (2 * a), (-b - np.sqrt(disc)) / (2 * a)
-        return float(roots[0] if roots[0] < roots[1] else roots[1])
+        plus, minus = _roots(a, b, c)
+        return float(plus if plus < minus else minus)
 
 
 def _sample_pairs_channel(channel: np.ndarray) -> np.float64:
     h, w = channel.shape
-    channel = channel[:h - h % 2, :w - w % 2]
-    pairs = [(channel[:, 0::2], channel[:, 1::2]), (channel[0::2, :], channel[1::2, :])]
+    # Horizontal pairs (x even) in every row, vertical pairs (y even) in every column; an odd
+    # last column (row) has no horizontal (vertical) partner.
+    pairs = [(channel[:, 0:w - 1:2], channel[:, 1:w:2]), (channel[0:h - 1:2, :], channel[1:h:2, :])]
     u = np.concatenate([a.ravel() for a, _ in pairs])
     v = np.concatenate([b.ravel() for _, b in pairs])
     x, y, z = _pair_classes(u, v)
@@ -95,7 +99,7 @@ def sample_pairs(image: np.ndarray) -> float:
 def chi_square(image: np.ndarray, block: int = CHI_BLOCK) -> float:
     """uint8 (H, W, 3) -> mean p-value of Westfeld-Pfitzmann's chi-square test of pairs of
     values, on cumulative histograms of the R,G,B sample stream every ``block`` samples.
-    NaN for an image of fewer than ``block`` samples."""
+    NaN for an image of fewer than 2 * ``block`` samples (StegExpose tests blocks - 1 blocks)."""
     stream = _rgb(image).reshape(-1)
     blocks = stream.size // block - 1
     if blocks < 1:

@@ -1,19 +1,16 @@
 """The steganalysis verbs and hide/reveal --method lsb / --key, through the command line."""
 
-import shutil
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
+from keras_steg.imageio import psnr_uint8 as _psnr
 from keras_steg.imageio import read_image, write_png
 from keras_steg.steganalysis.lsb import lsb_embed_message
 
 AUDIO = Path(__file__).parents[1] / "data" / "audio"
-
-
-def _psnr(a, b):
-    return 10 * np.log10(255.0 ** 2 / np.mean((a.astype(float) - b.astype(float)) ** 2))
 
 
 def _covers_and_stegos(photos, tmp_path):
@@ -39,6 +36,10 @@ def test_steganalyze_a_folder_prints_flags_and_writes_csv(run, photos, tmp_path,
     one_line_error(code, err, "give a folder to score")
     code, _, err = run("steganalyze", tmp_path / "nothing")
     one_line_error(code, err, "nothing")
+    code, _, err = run("steganalyze", stegos, "--csv", tmp_path / "no" / "such" / "s.csv")
+    one_line_error(code, err, "its folder does not exist")
+    code, _, err = run("steganalyze", stegos, "--out", tmp_path / "r")
+    one_line_error(code, err, "--out is for --covers/--stegos")
 
 
 def test_steganalyze_covers_vs_stegos_writes_roc_and_auc_table(run, photos, tmp_path):
@@ -72,6 +73,7 @@ def test_diffmap_writes_a_png_and_refuses_size_mismatch(run, photo_files, tmp_pa
     container = tmp_path / "c.png"
     code, _, _ = run("hide", "--cover", photo_files[0], "--secret", photo_files[1], "-o", container,
                      "--method", "lsb", "--bits", 2)
+    assert code == 0
     code, stdout, _ = run("diffmap", photo_files[0], container, "-o", out)
     assert code == 0 and cv2.imread(str(out)) is not None and "% of pixels changed" in stdout
     code, _, err = run("diffmap", photo_files[0], photo_files[4], "-o", tmp_path / "e.png")  # 96x54
@@ -113,7 +115,8 @@ def test_keyed_hiding_with_the_shipped_model(run, tmp_path, one_line_error):
     code, _, err = run("hide", "--cover", cover, "--secret", next(AUDIO.glob("*.flac")), "-o",
                        tmp_path / "a.png", "--key", "k", "--model", "scnn")
     one_line_error(code, err, "not audio")
-    shutil.rmtree(tmp_path / "covers", ignore_errors=True)
+    code, _, err = run("hide", "--cover", cover, "--secret", secret, "-o", tmp_path / "e.png", "--key", "")
+    one_line_error(code, err, "must not be empty")
 
 
 def test_python_front_door_takes_key_and_method(photos):
@@ -123,6 +126,8 @@ def test_python_front_door_takes_key_and_method(photos):
     container = keras_steg.hide(cover, secret, key="k", method="lsb", bits=4)
     assert _psnr(keras_steg.reveal(container, key="k", method="lsb", bits=4), secret) > 30
     assert _psnr(keras_steg.reveal(container, method="lsb", bits=4), secret) < 12
+    with pytest.raises(TypeError, match="unknown option"):
+        keras_steg.hide(cover, secret, bit=4)
     container = keras_steg.hide(cover, secret, key="k")  # the shipped scnn
     assert container.shape == cover.shape
     keyed, unkeyed = keras_steg.reveal(container, key="k"), keras_steg.reveal(container)

@@ -30,15 +30,16 @@ def test_model_shape_and_fixed_front_end():
 
 
 def test_learns_to_spot_3_bit_lsb_and_round_trips_through_disk(photos, tmp_path):
+    # Training: photos 0-2 (and mirror images); held out: photos 3-4, hiding each other.
     crops = [p[:48, :48] for p in photos]
     covers = crops[:3] + [np.ascontiguousarray(c[:, ::-1]) for c in crops[:3]]
-    stegos = [lsb_hide(c, crops[(i + 1) % 5], 3) for i, c in enumerate(covers)]
+    stegos = [lsb_hide(c, covers[(i + 1) % 6], 3) for i, c in enumerate(covers)]
     model, history = train_steganalyzer(covers, stegos, steps=60, batch=8, crop=32, verbose=0,
-                                          steps_per_epoch=20)
+                                        steps_per_epoch=20)
     losses = history.history["loss"]
     assert losses[-1] < 0.7 * losses[0]
-    held = crops[3:]
-    held_stegos = [lsb_hide(c, crops[0], 3) for c in held]
+    held = crops[3:] + [p[-48:, -48:] for p in photos[3:]]
+    held_stegos = [lsb_hide(c, held[(i + 1) % 4], 3) for i, c in enumerate(held)]
     assert auc(cnn_scores(model, held), cnn_scores(model, held_stegos)) == 1.0
     path = tmp_path / "sa.keras"
     model.save(path)

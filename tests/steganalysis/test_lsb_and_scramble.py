@@ -4,13 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
+from keras_steg.imageio import psnr_uint8 as _psnr
 from keras_steg.scramble import BLOCK, derive_key, random_scramble, scramble, unscramble
 from keras_steg.steganalysis.diffmap import change_stats, diff_map
 from keras_steg.steganalysis.lsb import lsb_embed_message, lsb_hide, lsb_reveal
-
-
-def _psnr(a, b):
-    return 10 * np.log10(255.0 ** 2 / np.mean((a.astype(float) - b.astype(float)) ** 2))
 
 
 @pytest.mark.parametrize("bits", [1, 3, 7])
@@ -27,6 +24,8 @@ def test_lsb_keeps_the_secrets_top_bits_and_changes_only_low_bits(photos, bits):
 def test_lsb_bad_bits_and_random_message(photos):
     with pytest.raises(ValueError, match="1 to 7 bits"):
         lsb_hide(photos[0], photos[0], 0)
+    with pytest.raises(ValueError, match="cover's shape"):
+        lsb_hide(photos[0], photos[0][:10], 3)
     stego = lsb_embed_message(photos[0], 0.5, np.random.default_rng(0), 1)
     changed = np.mean(stego != photos[0])
     assert 0.2 < changed < 0.3  # half the samples carry a bit, half of those already matched
@@ -53,6 +52,8 @@ def test_wrong_key_gives_an_unrecognisable_photo(photos):
     assert _psnr(random_scramble(image, np.random.default_rng(0)), image) < 12
     with pytest.raises(ValueError, match="must not be empty"):
         derive_key("")
+    with pytest.raises(ValueError, match="32 bytes"):
+        scramble(image, "a passphrase, not a key")
 
 
 def test_change_stats_and_diff_map_png(photos, tmp_path):
