@@ -45,6 +45,18 @@ def as_rgb_uint8(image: ImageLike, name: str = "image") -> np.ndarray:
     raise ImageError(f"{name}: unsupported dtype {array.dtype}")
 
 
+def secret_at_size(secret: ImageLike, shape: tuple[int, ...], stacklevel: int = 2) -> np.ndarray:
+    """The secret as RGB uint8 resized (area interpolation) to the (h, w) of ``shape``, with a
+    ``UserWarning`` when it had another size."""
+    image = as_rgb_uint8(secret, "secret")
+    h, w = shape[:2]
+    if image.shape[:2] == (h, w):
+        return image
+    warnings.warn(f"secret {image.shape[1]}x{image.shape[0]} resized to the cover's {w}x{h}",
+                  UserWarning, stacklevel=stacklevel + 1)
+    return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+
+
 def pad_to_multiple(image: np.ndarray, multiple: int) -> np.ndarray:
     """Reflect-pad (H, W, C) at the bottom and right to multiples of ``multiple``."""
     h, w = image.shape[:2]
@@ -133,13 +145,9 @@ class Steganographer:
         self._require("sender")
         self._require_images()
         cover = as_rgb_uint8(cover, "cover")
-        secret = as_rgb_uint8(secret, "secret")
         self._check_size(cover, "cover", self.multiple)
         h, w = cover.shape[:2]
-        if secret.shape[:2] != (h, w):
-            warnings.warn(f"secret {secret.shape[1]}x{secret.shape[0]} resized to the cover's "
-                          f"{w}x{h}", UserWarning, stacklevel=2)
-            secret = cv2.resize(secret, (w, h), interpolation=cv2.INTER_AREA)
+        secret = secret_at_size(secret, cover.shape, stacklevel=3)
         padded = [pad_to_multiple(image, self.multiple) for image in (cover, secret)]
         return self._map(self._sender_tile, padded, self.sender_margin, self.multiple)[:h, :w]
 

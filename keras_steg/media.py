@@ -34,7 +34,12 @@ from keras_steg.data.video import (
     video_info,
 )
 from keras_steg.imageio import read_image, to_float, to_uint8, write_png
-from keras_steg.inference import Steganographer, as_rgb_uint8, from_saved_models
+from keras_steg.inference import (
+    Steganographer,
+    as_rgb_uint8,
+    from_saved_models,
+    secret_at_size,
+)
 from keras_steg.scramble import derive_key, scramble, unscramble
 from keras_steg.steganalysis.lsb import lsb_hide, lsb_reveal
 
@@ -156,8 +161,8 @@ def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os
     to_hide = _keyed(key, secret_kind, hiding=True)
     if _check_method(method, (cover_kind, secret_kind)) == "lsb":
         image = as_rgb_uint8(cover, "cover")
-        return write_png(out, lsb_hide(image, to_hide(_secret_at(secret, image.shape)), bits),
-                         overwrite=True)
+        hidden = to_hide(secret_at_size(secret, image.shape, stacklevel=3))
+        return write_png(out, lsb_hide(image, hidden, bits), overwrite=True)
     steg = load_model_for((cover_kind, secret_kind), model)
     if cover_kind == VIDEO:
         return _hide_video(steg, cover, secret, out, lossy, progress, to_hide)
@@ -168,7 +173,8 @@ def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os
     if secret_kind == AUDIO:
         return write_png(out, _hide_audio_in_image(steg, cover, secret), overwrite=True)
     image = as_rgb_uint8(cover, "cover")
-    return write_png(out, steg.hide(image, to_hide(_secret_at(secret, image.shape))), overwrite=True)
+    hidden = to_hide(secret_at_size(secret, image.shape, stacklevel=3))
+    return write_png(out, steg.hide(image, hidden), overwrite=True)
 
 
 def _check_method(method: str, pair: tuple[str, str]) -> str:
@@ -189,17 +195,6 @@ def _keyed(key: str | None, secret_kind: str, hiding: bool) -> ImageMap:
         raise MediaError("--key scrambles secret images and video frames, not audio")
     digest = derive_key(key)
     return (lambda image: scramble(image, digest)) if hiding else (lambda image: unscramble(image, digest))
-
-
-def _secret_at(secret, shape: tuple[int, ...]) -> np.ndarray:
-    """The secret image resized to (h, w) of ``shape`` (warning when it had another size)."""
-    image = as_rgb_uint8(secret, "secret")
-    h, w = shape[:2]
-    if image.shape[:2] == (h, w):
-        return image
-    warnings.warn(f"secret {image.shape[1]}x{image.shape[0]} resized to the cover's {w}x{h}",
-                  UserWarning, stacklevel=3)
-    return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
 
 
 def _hide_in_audio(steg: Steganographer, cover, secret) -> np.ndarray:
@@ -385,7 +380,8 @@ def hide(cover, secret, out: str | os.PathLike | None = None, model=None, **opti
 
     _check_options(options)
     image = as_rgb_uint8(cover, "cover")
-    secret = _keyed(options.get("key"), IMAGE, hiding=True)(_secret_at(secret, image.shape))
+    secret = secret_at_size(secret, image.shape, stacklevel=3)
+    secret = _keyed(options.get("key"), IMAGE, hiding=True)(secret)
     if _check_method(options.get("method", "deep"), (IMAGE, IMAGE)) == "lsb":
         return lsb_hide(image, secret, options.get("bits", 3))
     return hide_image(image, secret, model)
