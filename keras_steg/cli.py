@@ -196,6 +196,41 @@ def cmd_demo(args) -> None:
     print(f"done in {time.time() - start:.1f} s")
 
 
+def _quality(heldout: dict, pair: str) -> str:
+    """Held-out quality of one pair ("cover" or "secret") as the model card measured it."""
+    if f"{pair}_psnr" in heldout:
+        return f"{heldout[f'{pair}_psnr']:.2f} dB / {heldout.get(f'{pair}_ssim', float('nan')):.3f}"
+    if f"{pair}_snr" in heldout:
+        return f"SNR {heldout[f'{pair}_snr']:.2f} dB"
+    return "not measured"
+
+
+def cmd_models(args) -> None:
+    from keras_steg.pretrained import describe_shipped, models_roots
+
+    models = describe_shipped()
+    if not models:
+        roots = ", ".join(str(r) for r in models_roots())
+        raise BadInput(f"no shipped models found (searched {roots})")
+    if args.name:
+        chosen = [m for m in models if m.name == args.name]
+        if not chosen:
+            raise BadInput(f"{args.name}: no such shipped model (shipped: "
+                           f"{', '.join(m.name for m in models)})")
+        model = chosen[0]
+        print(f"# {model.name}: {model.family}, {model.kind}, {model.size_mb:.0f} MB, {model.folder}\n")
+        print(model.card.read_text() if model.card else "(this model has no MODEL_CARD.md)")
+        return
+    header = ("name", "family", "hides", "cover PSNR / SSIM", "secret PSNR / SSIM", "size")
+    rows = [(m.name, m.family, m.kind, _quality(m.heldout, "cover"), _quality(m.heldout, "secret"),
+             f"{m.size_mb:.0f} MB") for m in models]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    print("\nHeld-out quality after an 8-bit PNG round trip (see each model card); "
+          "`keras-steg models NAME` prints a model card.")
+
+
 # === Parser ===
 def _add_secret_options(p: argparse.ArgumentParser) -> None:
     """--key, --method and --bits, shared by hide and reveal."""
@@ -331,6 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help=model_help)
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_demo)
+
+    p = verbs.add_parser("models", help="list the shipped models with their measured quality, "
+                         "or print one model card")
+    p.add_argument("name", nargs="?", help="a shipped model: print its model card")
+    p.set_defaults(func=cmd_models)
 
     from keras_steg.cli_steganalysis import add_verbs
 

@@ -6,6 +6,7 @@ import os
 import site
 import sys
 import sysconfig
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MODEL = "scnn"
@@ -69,3 +70,46 @@ def load_pretrained(name: str = DEFAULT_MODEL):
     model = build_model(metadata.get("family", "scnn"), **metadata.get("config", {}))
     load_weights_into(model, folder)
     return model
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    """What ``keras-steg models`` lists about one shipped model (read from its folder)."""
+
+    name: str
+    folder: Path
+    family: str
+    cover_channels: int
+    secret_channels: int
+    heldout: dict = field(default_factory=dict)  # metadata.json's held-out scores, if measured
+    size_mb: float = 0.0
+
+    @property
+    def card(self) -> Path | None:
+        """The model card (MODEL_CARD.md), or None when the folder has none."""
+        card = self.folder / "MODEL_CARD.md"
+        return card if card.is_file() else None
+
+    @property
+    def kind(self) -> str:
+        """"image in image", "audio in audio", ...: channel counts say what a model hides."""
+        def medium(channels: int) -> str:
+            return {3: "image", 2: "audio"}.get(channels, f"{channels}-channel")
+        return f"{medium(self.secret_channels)} in {medium(self.cover_channels)}"
+
+
+def describe_shipped() -> list[ShippedModel]:
+    """Every shipped model found by ``shipped_models``, with its family, channels, held-out
+    scores and size on disk, sorted by name."""
+    from keras_steg.export import read_metadata
+
+    described = []
+    for name, folder in sorted(shipped_models().items()):
+        metadata = read_metadata(folder)
+        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+        described.append(ShippedModel(
+            name=name, folder=folder, family=metadata.get("family", "scnn"),
+            cover_channels=int(metadata.get("cover_channels", 3)),
+            secret_channels=int(metadata.get("secret_channels", 3)),
+            heldout=metadata.get("heldout", {}), size_mb=size / 1e6))
+    return described

@@ -81,12 +81,22 @@ def test_init_from_exported_folder(exported):
     np.testing.assert_allclose(a["revealed"].numpy(), b["revealed"].numpy(), atol=1e-6)
 
 
-def test_export_from_bfloat16_model_runs_in_float32(tmp_path):
+# (family, config): small widths keep the test fast; exypno's sender nests two models (CN, EN).
+FAMILY_CONFIGS = [("scnn", {}), ("exypno", {"width": 0.125}), ("baluja", {"filters": 8})]
+
+
+@pytest.mark.parametrize("family,config", FAMILY_CONFIGS, ids=[f for f, _ in FAMILY_CONFIGS])
+def test_export_from_bfloat16_model_runs_in_float32(tmp_path, family, config):
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    model = build_model("scnn")
+    model = build_model(family, **config)
     keras.mixed_precision.set_global_policy("float32")
-    reference = build_model("scnn")  # the same weights computed in float32
+    reference = build_model(family, **config)  # the same weights computed in float32
     reference.set_weights(model.get_weights())
+    # Exported as `keras-steg export RUN/final.keras` does: reloaded from a .keras file under
+    # the float32 policy, where a nested model (exypno's CN, EN) reports float32 while its
+    # layers still compute in bf16.
+    model.save(tmp_path / "trained.keras")
+    model = keras.saving.load_model(tmp_path / "trained.keras", compile=False)
     out = export_model(model, tmp_path / "m", keras_file=False)
     x = _inputs((32, 32))
     sender = tf.saved_model.load(str(out / "sender")).signatures["serving_default"]

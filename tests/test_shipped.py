@@ -59,3 +59,60 @@ def test_robust_model_keeps_more_of_the_secret_after_real_jpeg(photos):
         scores[name] = np.mean(psnrs)
     # On 40 held-out 256x256 photos the margin is 5.3 dB (saved_models/scnn_robust/MODEL_CARD.md).
     assert scores["scnn_robust"] > scores["scnn"] + 2, scores
+
+
+def test_models_verb_lists_every_shipped_model_with_its_measured_quality(run):
+    from keras_steg.export import read_metadata
+
+    code, out, _ = run("models")
+    assert code == 0
+    lines = out.splitlines()
+    for name, folder in shipped_models().items():
+        row = next(line for line in lines if line.split()[:1] == [name])
+        heldout = read_metadata(folder)["heldout"]
+        assert f"{heldout['cover_psnr']:.2f} dB" in row and f"{heldout['secret_psnr']:.2f} dB" in row
+
+
+def test_models_verb_prints_a_model_card_and_refuses_unknown_names(run, one_line_error):
+    code, out, _ = run("models", "scnn")
+    assert code == 0
+    assert (resolve_model_dir("scnn") / "MODEL_CARD.md").read_text().strip() in out
+    code, _, err = run("models", "no_such_model")
+    one_line_error(code, err, "no_such_model")
+
+
+@pytest.mark.parametrize("name", sorted(shipped_models()))
+def test_load_pretrained_equals_the_shipped_savedmodels(name):
+    """load_pretrained gives a StegModel whose sender and receiver compute what the shipped
+    SavedModels compute (so notebooks can fine-tune exactly the weights the CLI uses)."""
+    import tensorflow as tf
+
+    from keras_steg import StegModel, load_pretrained
+
+    model = load_pretrained(name)
+    assert isinstance(model, StegModel)
+    folder = resolve_model_dir(name)
+    rng = np.random.default_rng(0)
+    cover, secret = (rng.random((1, 64, 64, 3), dtype=np.float32) for _ in range(2))
+    sender = tf.saved_model.load(str(folder / "sender")).signatures["serving_default"]
+    receiver = tf.saved_model.load(str(folder / "receiver")).signatures["serving_default"]
+    container = sender(cover=tf.constant(cover), secret=tf.constant(secret))["container"].numpy()
+    keras_container = model.sender({"cover": cover, "secret": secret}, training=False)
+    np.testing.assert_allclose(np.asarray(keras_container), container, atol=2e-3)
+    np.testing.assert_allclose(np.asarray(model.receiver(container, training=False)),
+                               receiver(container=tf.constant(container))["secret"].numpy(), atol=2e-3)
+
+
+def test_console_script_error_is_one_line_on_stderr():
+    """The installed `keras-steg` prints nothing but its own line on bad input, even on CPUs
+    where TensorFlow's C++ start-up notes ignore TF_CPP_MIN_LOG_LEVEL."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "keras-steg"
+    result = subprocess.run([str(script), "models", "no_such_model"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "keras-steg models: error: no_such_model: no such shipped model (shipped: "
+        + ", ".join(sorted(shipped_models())) + ")"]
