@@ -24,9 +24,11 @@ def _import_tensorflow_quietly() -> None:
 
 
 if os.path.basename((sys.argv[:1] or [""])[0]) == "keras-steg":
-    # The command line quiets TensorFlow's C++ logging (start-up notes, harmless grappler
-    # messages) before TensorFlow is imported; Python exceptions still reach the user.
+    # The command line also quiets TensorFlow's later C++ logging (harmless grappler
+    # messages); Python exceptions still reach the user.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if "tensorflow" not in sys.modules:
+    # Users who import TensorFlow themselves first keep its start-up notes.
     _import_tensorflow_quietly()
 
 from keras_steg.media import hide, reveal  # noqa: E402

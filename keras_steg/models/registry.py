@@ -24,6 +24,7 @@ class Family:
 
     @property
     def recipe(self) -> Recipe:
+        """The family's default optimizers, loss and plateau schedules (``models/recipe.py``)."""
         return self.module.RECIPE
 
 
