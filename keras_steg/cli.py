@@ -235,8 +235,8 @@ def cmd_models(args) -> None:
 def _add_secret_options(p: argparse.ArgumentParser) -> None:
     """--key, --method and --bits, shared by hide and reveal."""
     p.add_argument("--key", help="passphrase: the secret image is scrambled by key-derived "
-                   "block shuffling before hiding and unscrambled on reveal (obfuscation, "
-                   "not encryption; see README)")
+                   "block shuffling before hiding and unscrambled on reveal (a video's blocks "
+                   "move across groups of 8 frames; obfuscation, not encryption; see README)")
     p.add_argument("--method", choices=["deep", "lsb"], default="deep",
                    help="deep: a model (default); lsb: the classic n-bit LSB baseline, "
                    "image in image")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 
 import cv2
@@ -40,7 +41,14 @@ from keras_steg.inference import (
     from_saved_models,
     secret_at_size,
 )
-from keras_steg.scramble import derive_key, scramble, unscramble
+from keras_steg.scramble import (
+    FRAME_GROUP,
+    derive_key,
+    scramble,
+    scramble_frames,
+    unscramble,
+    unscramble_frames,
+)
 from keras_steg.steganalysis.lsb import lsb_hide, lsb_reveal
 
 IMAGE, AUDIO, VIDEO = "image", "audio", "video"
@@ -57,6 +65,7 @@ TILE = audio.BINS  # one audio window is a 224x224 tile
 METHODS = ("deep", "lsb")
 Progress = Callable[[int, int], None]
 ImageMap = Callable[[np.ndarray], np.ndarray]
+FramesMap = Callable[[list[np.ndarray]], list[np.ndarray]]
 
 
 class MediaError(ValueError):
@@ -165,7 +174,7 @@ def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os
         return write_png(out, lsb_hide(image, hidden, bits), overwrite=True)
     steg = load_model_for((cover_kind, secret_kind), model)
     if cover_kind == VIDEO:
-        return _hide_video(steg, cover, secret, out, lossy, progress, to_hide)
+        return _hide_video(steg, cover, secret, out, lossy, progress, _keyed_frames(key, hiding=True))
     if cover_kind == AUDIO:
         wave = (_hide_in_audio(steg, cover, secret) if secret_kind == AUDIO
                 else _hide_image_in_audio(steg, cover, secret, to_hide))
@@ -195,6 +204,23 @@ def _keyed(key: str | None, secret_kind: str, hiding: bool) -> ImageMap:
         raise MediaError("--key scrambles secret images and video frames, not audio")
     digest = derive_key(key)
     return (lambda image: scramble(image, digest)) if hiding else (lambda image: unscramble(image, digest))
+
+
+def _keyed_frames(key: str | None, hiding: bool) -> FramesMap:
+    """The scramble (``hiding``) or unscramble of a group of secret video frames under ``key``,
+    blocks shuffled across the group's frames; identity without a key."""
+    if key is None:
+        return lambda frames: frames
+    digest = derive_key(key)
+    return ((lambda frames: scramble_frames(frames, digest)) if hiding
+            else (lambda frames: unscramble_frames(frames, digest)))
+
+
+def _frame_groups(frames):
+    """Lists of FRAME_GROUP consecutive items of ``frames`` (the last one may be shorter)."""
+    frames = iter(frames)
+    while group := list(islice(frames, FRAME_GROUP)):
+        yield group
 
 
 def _hide_in_audio(steg: Steganographer, cover, secret) -> np.ndarray:
@@ -277,18 +303,22 @@ def looped_frames(secret, size: tuple[int, int]):
             yield cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
-def _hide_video(steg, cover, secret, out: Path, lossy: bool, progress, to_hide: ImageMap) -> Path:
+def _hide_video(steg, cover, secret, out: Path, lossy: bool, progress, to_hide: FramesMap) -> Path:
     info = video_info(cover)
     secret_frames = video_info(secret).frames if media_kind(secret) == VIDEO else None
     if secret_frames is not None and secret_frames < info.frames:
         warnings.warn(f"the secret video has fewer frames ({secret_frames}) than the "
                       f"cover ({info.frames}): it is looped", UserWarning, stacklevel=3)
     secrets = looped_frames(secret, (info.width, info.height))
+    written = 0
     with VideoWriter(out, info.fps, info.width, info.height, lossy=lossy) as writer:
-        for i, (frame, secret_frame) in enumerate(zip(read_frames(cover), secrets), start=1):
-            writer.write(steg.hide(frame, to_hide(secret_frame)))
-            if progress:
-                progress(i, max(info.frames, i))
+        for group in _frame_groups(zip(read_frames(cover), secrets)):
+            covers, secret_frames = zip(*group)
+            for frame, secret_frame in zip(covers, to_hide(list(secret_frames))):
+                writer.write(steg.hide(frame, secret_frame))
+                written += 1
+                if progress:
+                    progress(written, max(info.frames, written))
     return out
 
 
@@ -322,7 +352,7 @@ def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None
     _check_output(out, out_kind, overwrite, lossy=True)  # a revealed video may be lossy
     to_show = _keyed(key, secret_kind, hiding=False)
     if kind == VIDEO:
-        return _reveal_video(steg, container, out, progress, to_show)
+        return _reveal_video(steg, container, out, progress, _keyed_frames(key, hiding=False))
     if kind == AUDIO:
         wave = audio.load_audio(container)
         if secret_kind == IMAGE:
@@ -345,13 +375,16 @@ def trim_silence(wave: np.ndarray, threshold: float = 0.01) -> np.ndarray:
     return wave[:min(end, wave.size)]
 
 
-def _reveal_video(steg, container, out: Path, progress, to_show: ImageMap) -> Path:
+def _reveal_video(steg, container, out: Path, progress, to_show: FramesMap) -> Path:
     info = video_info(container)
+    written = 0
     with VideoWriter(out, info.fps, info.width, info.height, lossy=True) as writer:
-        for i, frame in enumerate(read_frames(container), start=1):
-            writer.write(to_show(steg.reveal(frame)))
-            if progress:
-                progress(i, max(info.frames, i))
+        for group in _frame_groups(read_frames(container)):
+            for revealed in to_show([steg.reveal(frame) for frame in group]):
+                writer.write(revealed)
+                written += 1
+                if progress:
+                    progress(written, max(info.frames, written))
     return out
 
 

@@ -24,6 +24,10 @@ import numpy as np
 
 SALT = b"keras_steg/scramble/v1"
 BLOCK = 16
+# Video secrets are scrambled in groups of this many consecutive frames: blocks move between
+# the frames of a group (the ExypnoSteganos paper's "shuffling blocks" across frames), and only
+# one group is held in memory.
+FRAME_GROUP = 8
 
 
 @lru_cache(maxsize=16)
@@ -85,6 +89,18 @@ def unscramble(image: np.ndarray, key: bytes, block: int = BLOCK) -> np.ndarray:
     out = np.empty_like(restored)
     out[source] = restored
     return out.reshape(image.shape)
+
+
+def scramble_frames(frames: list[np.ndarray], key: bytes, block: int = BLOCK) -> list[np.ndarray]:
+    """Consecutive uint8 (H, W, C) video frames of one size -> as many scrambled frames, the
+    blocks shuffled across all of them: the frames are stacked into one (N*H, W, C) image and
+    scrambled as one. ``unscramble_frames`` on the same number of frames undoes it exactly."""
+    return np.split(scramble(np.concatenate(frames, axis=0), key, block), len(frames), axis=0)
+
+
+def unscramble_frames(frames: list[np.ndarray], key: bytes, block: int = BLOCK) -> list[np.ndarray]:
+    """The inverse of ``scramble_frames``: N uint8 (H, W, C) frames -> N frames."""
+    return np.split(unscramble(np.concatenate(frames, axis=0), key, block), len(frames), axis=0)
 
 
 def random_scramble(image: np.ndarray, rng: np.random.Generator, block: int = BLOCK) -> np.ndarray:

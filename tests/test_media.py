@@ -156,6 +156,29 @@ def test_video_in_video_is_lossless_and_keeps_fps_and_size(exported_scnn, tmp_pa
         np.testing.assert_array_equal(a, b)
 
 
+def test_keyed_video_shuffles_blocks_across_frame_groups_and_reveal_undoes_it(exported_scnn, tmp_path,
+                                                                             monkeypatch):
+    from keras_steg import media
+    from keras_steg.scramble import derive_key, scramble_frames, unscramble_frames
+
+    monkeypatch.setattr(media, "FRAME_GROUP", 4)  # 6 frames: groups of 4 and 2
+    steg = from_saved_models(exported_scnn)
+    with pytest.warns(UserWarning, match="looped"):
+        out = hide_file(BIKES, COCKATOO, tmp_path / "c.avi", model=steg, key="frames")
+    key = derive_key("frames")
+    secrets = [cv2.resize(f, (96, 40), interpolation=cv2.INTER_AREA) for f in read_frames(COCKATOO)]
+    secrets = [secrets[i % 4] for i in range(6)]
+    scrambled = scramble_frames(secrets[:4], key) + scramble_frames(secrets[4:], key)
+    for cover, hidden, saved in zip(read_frames(BIKES), scrambled, read_frames(out)):
+        np.testing.assert_array_equal(saved, steg.hide(cover, hidden))
+    revealed = [steg.reveal(frame) for frame in read_frames(out)]
+    expected = unscramble_frames(revealed[:4], key) + unscramble_frames(revealed[4:], key)
+    keyed = reveal_file(out, tmp_path / "r.avi", model=steg, key="frames")
+    for got, want in zip(read_frames(keyed), expected):
+        np.testing.assert_array_equal(got, want)
+    assert video_info(keyed).frames == 6
+
+
 def test_still_image_in_every_frame(exported_scnn, photo_files, tmp_path):
     out = keras_steg.hide(COCKATOO, photo_files[0], tmp_path / "c.avi", model=str(exported_scnn))
     assert video_info(out).frames == 4 and (video_info(out).width, video_info(out).height) == (96, 54)

@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 
 from keras_steg.imageio import psnr_uint8 as _psnr
-from keras_steg.scramble import BLOCK, derive_key, random_scramble, scramble, unscramble
+from keras_steg.scramble import (
+    BLOCK,
+    derive_key,
+    random_scramble,
+    scramble,
+    scramble_frames,
+    unscramble,
+    unscramble_frames,
+)
 from keras_steg.steganalysis.diffmap import change_stats, diff_map
 from keras_steg.steganalysis.lsb import lsb_embed_message, lsb_hide, lsb_reveal
 
@@ -66,3 +74,19 @@ def test_change_stats_and_diff_map_png(photos, tmp_path):
     assert figure is not None and figure.shape[1] > figure.shape[0]  # a wide figure
     with pytest.raises(ValueError, match="differ in size"):
         change_stats(cover, cover[:10])
+
+
+def test_frame_scramble_moves_blocks_between_frames_and_is_undone_exactly():
+    # Five 48x40 frames, each one flat grey level (frame i: 20 + 40 i), so a block's origin shows.
+    levels = [20 + 40 * i for i in range(5)]
+    frames = [np.full((48, 40, 3), v, np.uint8) for v in levels]
+    key = derive_key("frames")
+    scrambled = scramble_frames(frames, key)
+    assert [f.shape for f in scrambled] == [f.shape for f in frames]
+    # Blocks come from several frames (a level v may appear inverted, as 255 - v).
+    origins = {min(v, 255 - v) for v in np.unique(scrambled[0])}
+    assert len(origins & {min(v, 255 - v) for v in levels}) >= 3
+    for a, b in zip(unscramble_frames(scrambled, key), frames):
+        np.testing.assert_array_equal(a, b)
+    wrong = unscramble_frames(scrambled, derive_key("not frames"))
+    assert not all(np.array_equal(a, b) for a, b in zip(wrong, frames))
