@@ -1,11 +1,12 @@
-"""Hide + reveal time of every shipped model, as users run them (float32 SavedModels through
-``keras_steg.hide`` / ``keras_steg.reveal`` on uint8 photos).
+"""Hide and reveal time of the shipped models, as users run them (float32 SavedModels through
+``keras_steg.hide`` / ``keras_steg.reveal`` on uint8 images; the same per-frame path video takes).
 
-    python benchmarks/shipped_speed.py [--size 256 --repeats 10 --out benchmarks/results/shipped_speed.md]
+    python benchmarks/shipped_speed.py [--sizes 256 1280x720 --models scnn exypno
+        --repeats 5 --out benchmarks/results/shipped_speed.md]
 
-Uses the bundled sample photos (centre squares at ``--size``), so it needs no data folder.
-Median of ``--repeats`` runs after one warm-up run; the models are timed in one run, in turn,
-so their ratios are comparable even when the machine is noisy.
+Uses the bundled sample photos (resized to each size), so it needs no data folder. Median of
+``--repeats`` runs after one warm-up run; everything is timed in one run, in turn, so the
+ratios are comparable even when the machine is noisy.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import platform
 import statistics
 import time
 
+import cv2
 import tensorflow as tf
 from reporting import emit  # benchmarks/ is the script folder, so on sys.path
 
 from keras_steg.demo import SAMPLES
-from keras_steg.evaluation import load_square
+from keras_steg.imageio import read_image
 from keras_steg.inference import from_saved_models
 from keras_steg.pretrained import describe_shipped
 
@@ -35,32 +37,41 @@ def median_ms(fn, repeats: int) -> float:
     return statistics.median(times) * 1000
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """"256" -> (256, 256); "1280x720" -> (1280, 720) as (width, height)."""
+    width, _, height = text.partition("x")
+    return int(width), int(height or width)
+
+
 def main(argv: list[str] | None = None) -> None:
+    image_models = [m.name for m in describe_shipped() if m.kind == "image in image"]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--sizes", nargs="+", default=["256"], help="WIDTHxHEIGHT or SIDE")
+    parser.add_argument("--models", nargs="+", default=image_models)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", help="also write the Markdown report here")
     args = parser.parse_args(argv)
 
-    cover = load_square(str(SAMPLES / "cover.jpg"), args.size)
-    secret = load_square(str(SAMPLES / "secret.jpg"), args.size)
+    photos = read_image(SAMPLES / "cover.jpg"), read_image(SAMPLES / "secret.jpg")
     rows = []
-    for model in describe_shipped():
-        if model.kind != "image in image":
-            continue
-        steg = from_saved_models(model.name)
-        container = steg.hide(cover, secret)
-        hide_ms = median_ms(lambda steg=steg: steg.hide(cover, secret), args.repeats)
-        reveal_ms = median_ms(lambda steg=steg, c=container: steg.reveal(c), args.repeats)
-        rows.append((model.name, hide_ms, reveal_ms))
-    lines = [f"# Hide + reveal time of the shipped models ({args.size}x{args.size} photo)", "",
-             f"Command: `python benchmarks/shipped_speed.py --size {args.size} --repeats {args.repeats}`; "
-             f"float32 SavedModels through `keras_steg.hide` / `keras_steg.reveal` (uint8 in and out), "
-             f"batch 1, median of {args.repeats} runs after a warm-up; {platform.machine()} CPU, "
-             f"{tf.config.threading.get_inter_op_parallelism_threads() or 'default'} inter-op threads, "
-             f"TensorFlow {tf.__version__}.", "",
-             "| model | hide (ms) | reveal (ms) | hide + reveal (ms) |", "|---|---:|---:|---:|"]
-    lines += [f"| {name} | {h:.0f} | {r:.0f} | {h + r:.0f} |" for name, h, r in rows]
+    for name in args.models:
+        steg = from_saved_models(name)
+        for size in map(parse_size, args.sizes):
+            cover, secret = (cv2.resize(p, size, interpolation=cv2.INTER_AREA) for p in photos)
+            container = steg.hide(cover, secret)
+            hide_ms = median_ms(lambda s=steg, c=cover, x=secret: s.hide(c, x), args.repeats)
+            reveal_ms = median_ms(lambda s=steg, c=container: s.reveal(c), args.repeats)
+            rows.append((name, f"{size[0]}x{size[1]}", hide_ms, reveal_ms))
+    command = " ".join(["python benchmarks/shipped_speed.py", "--sizes", *args.sizes, "--models",
+                        *args.models, "--repeats", str(args.repeats)])
+    lines = ["# Hide and reveal time of the shipped models", "",
+             f"Command: `{command}`. float32 SavedModels through `keras_steg.hide` / "
+             f"`keras_steg.reveal` (uint8 in and out; images above 768 px a side go through in "
+             f"tiles), batch 1, median of {args.repeats} runs after a warm-up; "
+             f"{platform.machine()} CPU ({tf.config.threading.get_intra_op_parallelism_threads() or 'all'} "
+             f"threads), TensorFlow {tf.__version__}.", "",
+             "| model | image | hide (ms) | reveal (ms) | hide + reveal (ms) |", "|---|---|---:|---:|---:|"]
+    lines += [f"| {name} | {size} | {h:.0f} | {r:.0f} | {h + r:.0f} |" for name, size, h, r in rows]
     emit("\n".join(lines), args.out)
 
 
