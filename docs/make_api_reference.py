@@ -22,7 +22,7 @@ MODULES = [
     "keras_steg", "keras_steg.inference", "keras_steg.media", "keras_steg.pretrained",
     "keras_steg.models.steg_model", "keras_steg.models.registry", "keras_steg.models.scnn",
     "keras_steg.models.baluja", "keras_steg.models.exypno", "keras_steg.models.recipe",
-    "keras_steg.callbacks", "keras_steg.training", "keras_steg.export",
+    "keras_steg.callbacks", "keras_steg.training", "keras_steg.export", "keras_steg.tflite",
     "keras_steg.data.images", "keras_steg.data.audio", "keras_steg.data.video",
     "keras_steg.layers.channel", "keras_steg.layers.quantize", "keras_steg.layers.noise",
     "keras_steg.layers.jpeg", "keras_steg.layers.geometry", "keras_steg.layers.spectrogram",

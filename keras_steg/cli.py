@@ -186,6 +186,15 @@ def cmd_export(args) -> None:
     print(f"sender and receiver SavedModels written to {out}")
 
 
+def cmd_tflite(args) -> None:
+    from keras_steg.tflite import export_tflite
+
+    written = export_tflite(args.model or "scnn", args.output, quantize=args.quantize,
+                            overwrite=args.overwrite)
+    for part, path in written.items():
+        print(f"{part}: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
 def cmd_demo(args) -> None:
     from keras_steg.demo import run_demo
 
@@ -360,6 +369,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="folder for sender/, receiver/, model.keras")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_export)
+
+    p = verbs.add_parser("tflite", help="write sender.tflite and receiver.tflite (LiteRT) of a "
+                         "shipped or exported model, for phones and edge devices")
+    p.add_argument("--model", help=model_help)
+    p.add_argument("-o", "--output", required=True, help="folder for sender.tflite, receiver.tflite")
+    p.add_argument("--quantize", choices=["none", "float16", "dynamic"], default="none",
+                   help="none: float32 (default); float16: half-size weights; dynamic: int8 "
+                   "weights, quarter size, some quality cost")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_tflite)
 
     p = verbs.add_parser("demo", help="hide a bundled photo in another and show the result")
     p.add_argument("-o", "--output", default="keras_steg_demo", help="folder (default: ./keras_steg_demo)")

@@ -1,0 +1,89 @@
+"""TFLite (LiteRT) files of a model's sender and receiver, for phones and edge devices.
+
+The converter reads the exported SavedModels (``sender/``, ``receiver/``), so a shipped model,
+an exported folder and a trained-then-exported run all convert the same way; BatchNorm is
+folded into the convolutions by the converter. Spatial sizes stay dynamic: the interpreter's
+input is resized to each image (``run_tflite`` does it). Quantization options:
+
+- ``none``: float32 weights and compute (matches the SavedModel to ~1e-5);
+- ``float16``: weights stored as float16 (half the file), computed in float32;
+- ``dynamic``: weights stored as int8 (a quarter of the file), activations quantized on the
+  fly; smallest and fastest on ARM, with a quality cost (measure it with ``run_tflite``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from keras_steg.pretrained import resolve_model_dir
+
+QUANTIZATIONS = ("none", "float16", "dynamic")
+PARTS = ("sender", "receiver")
+
+
+def convert(saved_model: str | Path, quantize: str = "none") -> bytes:
+    """A SavedModel folder's ``serving_default`` signature -> the bytes of a .tflite file."""
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(f"quantize must be one of {', '.join(QUANTIZATIONS)}, got {quantize!r}")
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model))
+    if quantize in ("float16", "dynamic"):
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    return converter.convert()
+
+
+def export_tflite(model: str | Path, out: str | Path, quantize: str = "none",
+                  overwrite: bool = False) -> dict[str, Path]:
+    """Write ``out/sender.tflite`` and ``out/receiver.tflite`` (whichever halves the model folder
+    holds) for a shipped model name or an exported folder -> {part: path}. Refuses to replace
+    existing files unless ``overwrite``."""
+    folder = resolve_model_dir(str(model))
+    out = Path(out)
+    parts = [p for p in PARTS if (folder / p / "saved_model.pb").is_file()]
+    for part in parts:
+        if (out / f"{part}.tflite").exists() and not overwrite:
+            raise FileExistsError(f"{out / f'{part}.tflite'}: already exists (use --overwrite to replace it)")
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for part in parts:
+        written[part] = out / f"{part}.tflite"
+        written[part].write_bytes(convert(folder / part, quantize))
+    return written
+
+
+def load_interpreter(path: str | Path, threads: int | None = None):
+    """A LiteRT interpreter for a .tflite file, on ``threads`` CPU threads (default: all cores;
+    the interpreter's own default is one). ``ai_edge_litert`` when installed (the
+    ``pip install keras-steg[tflite]`` extra), else TensorFlow's ``tf.lite.Interpreter``."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        Interpreter = tf.lite.Interpreter  # noqa: N806  (deprecated in TF, still works)
+    return Interpreter(model_path=str(path), num_threads=threads or os.cpu_count())
+
+
+def _input_name(detail: dict) -> str:
+    """"serving_default_cover:0" -> "cover": the SavedModel signature's argument name."""
+    return detail["name"].removeprefix("serving_default_").split(":")[0]
+
+
+def run_tflite(interpreter, inputs: dict[str, np.ndarray]) -> np.ndarray:
+    """Run a sender or receiver interpreter on float32 (B, H, W, C) arrays in [0, 1] keyed by
+    the signature's names ({"cover", "secret"} or {"container"}) -> its output, float32
+    (B, H, W, C). Inputs of any size: the interpreter is resized to them."""
+    details = interpreter.get_input_details()
+    names = {_input_name(d) for d in details}
+    if names != set(inputs):
+        raise ValueError(f"this model takes {sorted(names)}, got {sorted(inputs)}")
+    for detail in details:
+        interpreter.resize_tensor_input(detail["index"], inputs[_input_name(detail)].shape)
+    interpreter.allocate_tensors()
+    for detail in interpreter.get_input_details():
+        interpreter.set_tensor(detail["index"], np.asarray(inputs[_input_name(detail)], np.float32))
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])

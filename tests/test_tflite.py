@@ -1,0 +1,59 @@
+"""TFLite (LiteRT) files of the sender and receiver compute what the SavedModels compute."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_steg.tflite import export_tflite, load_interpreter, run_tflite
+
+
+@pytest.fixture(scope="module")
+def tflite_files(exported_scnn, tmp_path_factory):
+    out = tmp_path_factory.mktemp("tflite")
+    return {q: export_tflite(exported_scnn, out / q, quantize=q) for q in ("none", "float16", "dynamic")}
+
+
+def _saved_model_outputs(folder, cover, secret):
+    sender = tf.saved_model.load(str(folder / "sender")).signatures["serving_default"]
+    receiver = tf.saved_model.load(str(folder / "receiver")).signatures["serving_default"]
+    container = sender(cover=tf.constant(cover), secret=tf.constant(secret))["container"].numpy()
+    return container, receiver(container=tf.constant(container))["secret"].numpy()
+
+
+@pytest.mark.parametrize("quantize,tolerance", [("none", 1e-4), ("float16", 5e-3)])
+def test_tflite_matches_the_savedmodels_at_any_size(exported_scnn, tflite_files, photos, quantize, tolerance):
+    files = tflite_files[quantize]
+    assert sorted(files) == ["receiver", "sender"]
+    sender, receiver = load_interpreter(files["sender"]), load_interpreter(files["receiver"])
+    for shape in ((64, 64), (32, 64)):  # two sizes through the same interpreters
+        cover = photos[0][:shape[0], :shape[1]].astype(np.float32)[None] / 255
+        secret = photos[1][:shape[0], :shape[1]].astype(np.float32)[None] / 255
+        container, revealed = _saved_model_outputs(exported_scnn, cover, secret)
+        got = run_tflite(sender, {"cover": cover, "secret": secret})
+        assert got.shape == container.shape
+        np.testing.assert_allclose(got, container, atol=tolerance)
+        np.testing.assert_allclose(run_tflite(receiver, {"container": container}), revealed, atol=tolerance)
+
+
+def test_quantized_files_are_smaller_and_close(exported_scnn, tflite_files, photos):
+    size = {q: sum(p.stat().st_size for p in f.values()) for q, f in tflite_files.items()}
+    assert size["float16"] < 0.6 * size["none"] and size["dynamic"] < 0.35 * size["none"]
+    cover = photos[0][:64, :64].astype(np.float32)[None] / 255
+    secret = photos[1][:64, :64].astype(np.float32)[None] / 255
+    container, _ = _saved_model_outputs(exported_scnn, cover, secret)
+    got = run_tflite(load_interpreter(tflite_files["dynamic"]["sender"]), {"cover": cover, "secret": secret})
+    assert np.abs(got - container).mean() < 0.02
+
+
+def test_run_tflite_names_the_inputs_it_wants(tflite_files):
+    receiver = load_interpreter(tflite_files["none"]["receiver"])
+    with pytest.raises(ValueError, match="takes \\['container'\\]"):
+        run_tflite(receiver, {"cover": np.zeros((1, 32, 32, 3), np.float32)})
+
+
+def test_tflite_verb_writes_both_files_and_refuses_to_overwrite(exported_scnn, tmp_path, run, one_line_error):
+    code, out, _ = run("tflite", "--model", exported_scnn, "-o", tmp_path / "t", "--quantize", "float16")
+    assert code == 0 and "sender:" in out and "receiver:" in out
+    assert (tmp_path / "t" / "sender.tflite").is_file() and (tmp_path / "t" / "receiver.tflite").is_file()
+    code, _, err = run("tflite", "--model", exported_scnn, "-o", tmp_path / "t")
+    one_line_error(code, err, "already exists")
