@@ -13,28 +13,15 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
-import time
 
 import cv2
 import tensorflow as tf
-from reporting import emit  # benchmarks/ is the script folder, so on sys.path
+from reporting import emit, median_ms  # benchmarks/ is the script folder, so on sys.path
 
 from keras_steg.demo import SAMPLES
 from keras_steg.imageio import read_image
 from keras_steg.inference import from_saved_models
 from keras_steg.pretrained import describe_shipped
-
-
-def median_ms(fn, repeats: int) -> float:
-    """Median wall milliseconds of ``fn()`` over ``repeats`` runs, after one warm-up run."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -44,6 +31,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Time every model at every size and print (and with --out write) the table."""
     image_models = [m.name for m in describe_shipped() if m.kind == "image in image"]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["256"], help="WIDTHxHEIGHT or SIDE")

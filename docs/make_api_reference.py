@@ -124,6 +124,7 @@ def reference() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write docs/API.md, or with --check compare it; returns the exit code (1: out of date)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args(argv)

@@ -14,15 +14,19 @@ from collections.abc import Iterable
 import keras
 
 
-def batchnorm_layers(model: keras.layers.Layer) -> list[keras.layers.BatchNormalization]:
-    """Every BatchNormalization layer inside ``model``, nested models included."""
+def all_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
+    """Every layer inside ``model``, depth first, those of nested models included (the nested
+    models themselves too)."""
     found = []
     for layer in getattr(model, "layers", []):
-        if isinstance(layer, keras.layers.BatchNormalization):
-            found.append(layer)
-        else:
-            found.extend(batchnorm_layers(layer))
+        found.append(layer)
+        found.extend(all_layers(layer))
     return found
+
+
+def batchnorm_layers(model: keras.layers.Layer) -> list[keras.layers.BatchNormalization]:
+    """Every BatchNormalization layer inside ``model``, nested models included."""
+    return [layer for layer in all_layers(model) if isinstance(layer, keras.layers.BatchNormalization)]
 
 
 def recalibrate_batchnorm(model: keras.Model, batches: Iterable) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from keras_steg.channel_spec import CHANNEL_HELP
 from keras_steg.precision import CHOICES as PRECISION_CHOICES
+from keras_steg.scramble import FRAME_GROUP
 
 EXIT_BAD_INPUT = 2
 
@@ -187,6 +188,7 @@ def cmd_export(args) -> None:
 
 
 def cmd_tflite(args) -> None:
+    """sender.tflite and receiver.tflite of a shipped or exported model."""
     from keras_steg.tflite import export_tflite
 
     written = export_tflite(args.model or "scnn", args.output, quantize=args.quantize,
@@ -205,17 +207,9 @@ def cmd_demo(args) -> None:
     print(f"done in {time.time() - start:.1f} s")
 
 
-def _quality(heldout: dict, pair: str) -> str:
-    """Held-out quality of one pair ("cover" or "secret") as the model card measured it."""
-    if f"{pair}_psnr" in heldout:
-        return f"{heldout[f'{pair}_psnr']:.2f} dB / {heldout.get(f'{pair}_ssim', float('nan')):.3f}"
-    if f"{pair}_snr" in heldout:
-        return f"SNR {heldout[f'{pair}_snr']:.2f} dB"
-    return "not measured"
-
-
 def cmd_models(args) -> None:
-    from keras_steg.pretrained import describe_shipped, models_roots
+    """The shipped models as a table, or one model's card."""
+    from keras_steg.pretrained import describe_shipped, models_roots, models_table
 
     models = describe_shipped()
     if not models:
@@ -230,12 +224,7 @@ def cmd_models(args) -> None:
         print(f"# {model.name}: {model.family}, {model.kind}, {model.size_mb:.0f} MB, {model.folder}\n")
         print(model.card.read_text() if model.card else "(this model has no MODEL_CARD.md)")
         return
-    header = ("name", "family", "hides", "cover PSNR / SSIM", "secret PSNR / SSIM", "size")
-    rows = [(m.name, m.family, m.kind, _quality(m.heldout, "cover"), _quality(m.heldout, "secret"),
-             f"{m.size_mb:.0f} MB") for m in models]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    print(models_table(models))
     print("\nHeld-out quality after an 8-bit PNG round trip (see each model card); "
           "`keras-steg models NAME` prints a model card.")
 
@@ -245,7 +234,7 @@ def _add_secret_options(p: argparse.ArgumentParser) -> None:
     """--key, --method and --bits, shared by hide and reveal."""
     p.add_argument("--key", help="passphrase: the secret image is scrambled by key-derived "
                    "block shuffling before hiding and unscrambled on reveal (a video's blocks "
-                   "move across groups of 8 frames; obfuscation, not encryption; see README)")
+                   f"move across groups of {FRAME_GROUP} frames; obfuscation, not encryption; see README)")
     p.add_argument("--method", choices=["deep", "lsb"], default="deep",
                    help="deep: a model (default); lsb: the classic n-bit LSB baseline, "
                    "image in image")

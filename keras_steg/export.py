@@ -19,6 +19,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.python.trackable.autotrackable import AutoTrackable
 
+from keras_steg.batchnorm import all_layers
+
 METADATA = "metadata.json"
 
 
@@ -35,22 +37,13 @@ def _float32_config(config):
     return config
 
 
-def _all_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    """Every layer of a model, those inside nested models included (ExypnoSteganos' sender
-    nests CN and EN: a check of the top level alone missed their mixed-precision layers)."""
-    found = []
-    for layer in model.layers:
-        found.append(layer)
-        if isinstance(layer, keras.Model):
-            found.extend(_all_layers(layer))
-    return found
-
-
 def float32_copy(model: keras.Model) -> keras.Model:
     """A float32 copy of a functional model (same weights), whatever policy it was built under:
     exported models run in plain float32 on any CPU or GPU. A model already computing in
     float32 everywhere is returned as it is."""
-    if all(layer.dtype_policy.compute_dtype == "float32" for layer in _all_layers(model)):
+    # Nested models included: ExypnoSteganos' sender nests CN and EN, whose layers keep their
+    # mixed policy when the top level reports float32 (a .keras file reloaded under float32).
+    if all(layer.dtype_policy.compute_dtype == "float32" for layer in all_layers(model)):
         return model
     copy = model.__class__.from_config(_float32_config(model.get_config()))
     copy.set_weights(model.get_weights())

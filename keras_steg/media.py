@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -66,6 +67,7 @@ METHODS = ("deep", "lsb")
 Progress = Callable[[int, int], None]
 ImageMap = Callable[[np.ndarray], np.ndarray]
 FramesMap = Callable[[list[np.ndarray]], list[np.ndarray]]
+T = TypeVar("T")
 
 
 class MediaError(ValueError):
@@ -216,7 +218,7 @@ def _keyed_frames(key: str | None, hiding: bool) -> FramesMap:
             else (lambda frames: unscramble_frames(frames, digest)))
 
 
-def _frame_groups(frames):
+def _frame_groups(frames: Iterable[T]) -> Iterator[list[T]]:
     """Lists of FRAME_GROUP consecutive items of ``frames`` (the last one may be shorter)."""
     frames = iter(frames)
     while group := list(islice(frames, FRAME_GROUP)):
@@ -313,8 +315,8 @@ def _hide_video(steg, cover, secret, out: Path, lossy: bool, progress, to_hide: 
     written = 0
     with VideoWriter(out, info.fps, info.width, info.height, lossy=lossy) as writer:
         for group in _frame_groups(zip(read_frames(cover), secrets)):
-            covers, secret_frames = zip(*group)
-            for frame, secret_frame in zip(covers, to_hide(list(secret_frames))):
+            covers, secret_group = zip(*group)
+            for frame, secret_frame in zip(covers, to_hide(list(secret_group))):
                 writer.write(steg.hide(frame, secret_frame))
                 written += 1
                 if progress:

@@ -81,7 +81,7 @@ class ShippedModel:
     family: str
     cover_channels: int
     secret_channels: int
-    heldout: dict = field(default_factory=dict)  # metadata.json's held-out scores, if measured
+    heldout: dict[str, float] = field(default_factory=dict)  # metadata.json's held-out scores
     size_mb: float = 0.0
 
     @property
@@ -93,9 +93,31 @@ class ShippedModel:
     @property
     def kind(self) -> str:
         """"image in image", "audio in audio", ...: channel counts say what a model hides."""
+        from keras_steg.media import CHANNEL_KINDS
+
         def medium(channels: int) -> str:
-            return {3: "image", 2: "audio"}.get(channels, f"{channels}-channel")
+            return CHANNEL_KINDS.get(channels, f"{channels}-channel")
         return f"{medium(self.secret_channels)} in {medium(self.cover_channels)}"
+
+
+def quality(heldout: dict[str, float], pair: str) -> str:
+    """Held-out quality of one pair ("cover" or "secret") as a model card measured it:
+    "27.34 dB / 0.857" (PSNR / SSIM), "SNR 12.00 dB" (audio) or "not measured"."""
+    if f"{pair}_psnr" in heldout:
+        return f"{heldout[f'{pair}_psnr']:.2f} dB / {heldout.get(f'{pair}_ssim', float('nan')):.3f}"
+    if f"{pair}_snr" in heldout:
+        return f"SNR {heldout[f'{pair}_snr']:.2f} dB"
+    return "not measured"
+
+
+def models_table(models: list[ShippedModel]) -> str:
+    """A plain-text table of ``models``: name, family, what it hides, held-out quality, size."""
+    header = ("name", "family", "hides", "cover PSNR / SSIM", "secret PSNR / SSIM", "size")
+    rows = [(m.name, m.family, m.kind, quality(m.heldout, "cover"), quality(m.heldout, "secret"),
+             f"{m.size_mb:.0f} MB") for m in models]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                     for row in [header, *rows])
 
 
 def describe_shipped() -> list[ShippedModel]:

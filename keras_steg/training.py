@@ -232,6 +232,7 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
 
 
 def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
+    keras.utils.set_random_seed(cfg.seed)  # initial weights too: a run is reproducible from --seed
     model = make_model(cfg)
     if verbose:
         print(f"training in {out}; to end it cleanly after the current epoch: touch {out / 'STOP'}")

@@ -73,6 +73,7 @@ def key_figure(notebook: nbformat.NotebookNode) -> bytes | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Execute the named notebooks (default all) in place; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="notebook names without .ipynb (default: all)")
     args = parser.parse_args(argv)

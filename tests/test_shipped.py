@@ -116,3 +116,22 @@ def test_console_script_error_is_one_line_on_stderr():
     assert result.stderr.strip().splitlines() == [
         "keras-steg models: error: no_such_model: no such shipped model (shipped: "
         + ", ".join(sorted(shipped_models())) + ")"]
+
+
+def test_quiet_import_hides_c_level_notes_but_not_warnings_or_tracebacks(tmp_path):
+    """keras_steg imports TensorFlow with fd 2 silenced (its C++ start-up notes); a Python
+    warning raised meanwhile is still shown, and a failing import still shows its traceback."""
+    import subprocess
+    import sys
+
+    (tmp_path / "noisy_module.py").write_text(
+        "import os, warnings\nos.write(2, b'C-LEVEL NOTE\\n')\nwarnings.warn('python warning kept')\n")
+    (tmp_path / "broken_module.py").write_text(
+        "import os\nos.write(2, b'C-LEVEL NOTE\\n')\nraise ImportError('the real problem')\n")
+    script = (f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import keras_steg; "
+              "keras_steg._import_quietly('noisy_module'); keras_steg._import_quietly('broken_module')")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "C-LEVEL NOTE" not in result.stderr
+    assert "python warning kept" in result.stderr
+    assert "Traceback" in result.stderr and "ImportError: the real problem" in result.stderr

@@ -213,3 +213,15 @@ def test_cli_trains_an_audio_model_and_it_hides_audio(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([str(a) for a in args[:2]] + ["video"] + [str(a) for a in args[3:]])
     assert "invalid choice: 'video'" in capsys.readouterr().err
+
+
+def test_a_run_is_reproducible_from_its_seed(folder, tmp_path):
+    """--seed fixes the data and the initial weights: two runs log the same losses, another
+    seed does not."""
+    settings = dict(model="exypno", model_config={"width": 0.0625}, epochs=1, bn_batches=0)
+    losses = []
+    for name, seed in (("a", 0), ("b", 0), ("c", 1)):
+        history = train(_config(folder, tmp_path / name, seed=seed, **settings), verbose=0)
+        losses.append(history.history["loss"])
+    assert losses[0] == losses[1]
+    assert losses[0] != losses[2]

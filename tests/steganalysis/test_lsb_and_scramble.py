@@ -90,3 +90,7 @@ def test_frame_scramble_moves_blocks_between_frames_and_is_undone_exactly():
         np.testing.assert_array_equal(a, b)
     wrong = unscramble_frames(scrambled, derive_key("not frames"))
     assert not all(np.array_equal(a, b) for a, b in zip(wrong, frames))
+    with pytest.raises(ValueError, match="one shape"):
+        scramble_frames([frames[0], frames[1][:32]], key)
+    with pytest.raises(ValueError, match="no frames"):
+        scramble_frames([], key)
