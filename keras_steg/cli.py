@@ -58,7 +58,7 @@ def cmd_train(args) -> None:
         lr=args.lr, reveal_lr=args.reveal_lr, alpha=args.alpha, beta=args.beta, loss=args.loss,
         channel=args.channel, quantize_after=args.quantize_after, precision=args.precision, init=args.init,
         seed=args.seed, warmup=args.warmup, bn_batches=args.bn_batches,
-        scramble_secrets=args.scramble_secrets,
+        scramble_secrets=args.scramble_secrets, strategy=args.strategy, cpu_replicas=args.cpu_replicas,
     )
     train(cfg, overwrite=args.overwrite)
     print(f"trained model and logs in {cfg.out} "
@@ -296,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scramble-secrets", action="store_true",
                    help="hide secrets scrambled under random keys, so the model serves "
                    "hide --key (images only)")
+    p.add_argument("--strategy", choices=["none", "mirrored"], default="none",
+                   help="tf.distribute: mirrored = one replica per local GPU (or per --cpu-replicas "
+                   "logical CPU); --batch is the global batch, split between replicas")
+    p.add_argument("--cpu-replicas", type=int, default=0, metavar="N",
+                   help="split the CPU into N logical devices (for --strategy mirrored without GPUs)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overwrite", action="store_true", help="replace a finished run in --out")
     p.set_defaults(func=cmd_train)

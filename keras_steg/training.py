@@ -21,6 +21,7 @@ from keras_steg.callbacks import (
 )
 from keras_steg.data import audio as audio_data
 from keras_steg.data import images as image_data
+from keras_steg.distribute import STRATEGIES, make_strategy, use_cpu_replicas
 from keras_steg.layers import parse_channel
 from keras_steg.models.registry import build_model, family_config, family_multiple, get_family
 from keras_steg.precision import resolve_precision
@@ -78,6 +79,8 @@ class TrainConfig:
     init: str | None = None          # shipped model name/dir, or a .keras file, to start from
     bn_batches: int = 50             # training batches for the final precise-BatchNorm pass
     scramble_secrets: bool = False   # hide key-scrambled secrets (what --key hides), images only
+    strategy: str = "none"           # tf.distribute: "none" or "mirrored" (keras_steg.distribute)
+    cpu_replicas: int = 0            # > 0: that many logical CPU devices (mirrored on a CPU)
     seed: int = 0
 
     def __post_init__(self):
@@ -107,6 +110,13 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive multiple of {multiple} for "
                                  f"{self.model!r}, got {value}")
         self.precision = resolve_precision(self.precision)  # the config records what ran
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        if self.cpu_replicas < 0:
+            raise ValueError(f"cpu replicas must be 0 (off) or more, got {self.cpu_replicas}")
+        if self.strategy == "mirrored" and self.cpu_replicas and self.batch % self.cpu_replicas:
+            raise ValueError(f"the batch ({self.batch}) must split evenly between "
+                             f"{self.cpu_replicas} replicas")
 
 
 def make_datasets(cfg: TrainConfig):
@@ -216,6 +226,8 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
     out = Path(cfg.out)
     if finished_run(out) and not overwrite:
         raise ValueError(f"{out}: holds a finished training run (use --overwrite to replace it)")
+    if cfg.cpu_replicas:
+        use_cpu_replicas(cfg.cpu_replicas)  # before the datasets start TensorFlow's devices
     train_ds, val_ds, sources = make_datasets(cfg)  # bad data fails here, before any file is written
     out.mkdir(parents=True, exist_ok=True)
     if overwrite:
@@ -233,7 +245,12 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
 
 def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
     keras.utils.set_random_seed(cfg.seed)  # initial weights too: a run is reproducible from --seed
-    model = make_model(cfg)
+    strategy = make_strategy(cfg.strategy)
+    with strategy.scope():  # the model's and both optimizers' variables, on every replica
+        model = make_model(cfg)
+    if verbose and strategy.num_replicas_in_sync > 1:
+        print(f"{strategy.num_replicas_in_sync} replicas, "
+              f"{cfg.batch // strategy.num_replicas_in_sync} pairs each per step")
     if verbose:
         print(f"training in {out}; to end it cleanly after the current epoch: touch {out / 'STOP'}")
     monitor = "val_loss" if val_ds is not None else "loss"
