@@ -50,7 +50,7 @@ def cmd_train(args) -> None:
 
     cfg = TrainConfig(
         data=args.data, out=args.out, model=args.model, model_config=_model_config(args.model_config),
-        modality=args.modality,
+        modality=args.modality, audio_representation=args.audio_representation,
         data_dir=args.data_dir,
         tfds_split=args.split, val_data=args.val_data, val_fraction=args.val_fraction,
         crop=args.size, val_size=args.val_size, scale_to=args.scale_to or None,
@@ -255,7 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "name with --data-dir")
     p.add_argument("--modality", choices=["image", "audio"], default="image",
                    help="image: photos in photos; audio: clips in clips (wav, flac, ogg, mp3; "
-                   "as 224x224x2 STFT tensors; any family)")
+                   "as 224x224 STFT tensors; any family)")
+    p.add_argument("--audio-representation", choices=["magnitude", "complex"], default="magnitude",
+                   help="audio: magnitude hides a log-magnitude spectrogram in the cover's "
+                   "(its phase kept; the secret's rebuilt by Griffin-Lim); complex hides real and "
+                   "imaginary STFT parts (default: magnitude)")
     p.add_argument("--data-dir", help="tfds data_dir holding the prepared dataset (offline)")
     p.add_argument("--split", default="train", help="tfds split (default: train)")
     p.add_argument("--val-data", help="validation image folder, or with --data-dir a tfds split "

@@ -84,10 +84,18 @@ class Steganographer:
     multiple: int = 32
     receiver_multiple: int = 1
     cover_channels: int = 3   # 3: RGB images (and video frames); 2: audio STFT tensors
-    secret_channels: int = 3
+    secret_channels: int = 3  # ... 1: log-magnitude audio ("magnitude" representation)
+    audio_representation: str = "complex"  # how audio becomes tensors (data/audio_representations.py)
     tile: int | None = 768
     sender_margin: int = 64
     receiver_margin: int = 32  # > every shipped receiver's reach (ExypnoSteganos DN: 18 px)
+
+    @property
+    def representation(self):
+        """The ``AudioRepresentation`` this model's audio tensors use."""
+        from keras_steg.data.audio_representations import get_representation
+
+        return get_representation(self.audio_representation)
 
     def hide_tensors(self, covers: np.ndarray, secrets: np.ndarray, batch: int = 8) -> np.ndarray:
         """The sender on float tensors: covers (N, H, W, Cc), secrets (N, H, W, Cs), in [0, 1]
@@ -184,7 +192,13 @@ def _load_folder(folder: Path) -> Steganographer:
         receiver = lambda container: rserve(container=container)["secret"]  # noqa: E731
     return Steganographer(sender, receiver, meta.get("sender_multiple", 32),
                           meta.get("receiver_multiple", 1), meta.get("cover_channels", 3),
-                          meta.get("secret_channels", 3))
+                          meta.get("secret_channels", 3), _audio_representation(meta.get("config", {})))
+
+
+def _audio_representation(config: dict) -> str:
+    from keras_steg.data.audio_representations import DEFAULT
+
+    return config.get("audio_representation") or DEFAULT
 
 
 def clear_model_cache() -> None:
@@ -200,6 +214,7 @@ def from_keras(model) -> Steganographer:
         model.multiple,
         cover_channels=int(model.sender.output.shape[-1]),
         secret_channels=int(model.receiver.output.shape[-1]),
+        audio_representation=_audio_representation(model.family_config),
     )
 
 

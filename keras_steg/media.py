@@ -53,8 +53,9 @@ from keras_steg.scramble import (
 from keras_steg.steganalysis.lsb import lsb_hide, lsb_reveal
 
 IMAGE, AUDIO, VIDEO = "image", "audio", "video"
-# Channels of the tensors a model hides/reveals -> what they are.
-CHANNEL_KINDS = {3: IMAGE, 2: AUDIO}
+# Channels of the tensors a model hides/reveals -> what they are (1: a log-magnitude audio
+# secret, keras_steg.data.audio_magnitude).
+CHANNEL_KINDS = {3: IMAGE, 2: AUDIO, 1: AUDIO}
 # The shipped model used for a (cover, secret) pair when none is named. Video frames are images.
 DEFAULT_MODELS = {
     (IMAGE, IMAGE): "scnn",
@@ -239,21 +240,23 @@ def hide_audio_in_audio(steg: Steganographer, cover: np.ndarray, secret: np.ndar
     if secret.size > windows * audio.WINDOW_SAMPLES:
         raise MediaError(f"the secret ({secret.size / audio.SAMPLE_RATE:.1f} s) is longer "
                          f"than the cover can hold ({windows * audio.WINDOW_SECONDS:.1f} s)")
-    containers = steg.hide_tensors(audio.audio_to_tensors(cover, windows),
-                                   audio.audio_to_tensors(secret, windows))
-    return audio.tensors_to_audio(containers)
+    representation = steg.representation
+    containers = steg.hide_tensors(representation.cover_tensors(cover, windows),
+                                   representation.secret_tensors(secret, windows))
+    return representation.container_audio(containers)
 
 
 def reveal_audio_from_audio(steg: Steganographer, container: np.ndarray) -> np.ndarray:
     """A container wave (N,) -> the revealed secret wave (whole windows; trailing silence kept)."""
-    return audio.tensors_to_audio(steg.reveal_tensors(audio.audio_to_tensors(container)))
+    representation = steg.representation
+    return representation.secret_audio(steg.reveal_tensors(representation.cover_tensors(container)))
 
 
 def _hide_image_in_audio(steg: Steganographer, cover, secret, to_hide: ImageMap) -> np.ndarray:
-    cover_tensors = audio.audio_to_tensors(audio.load_audio(cover))
+    cover_tensors = steg.representation.cover_tensors(audio.load_audio(cover))
     image = to_hide(cv2.resize(as_rgb_uint8(secret, "secret"), (TILE, TILE), interpolation=cv2.INTER_AREA))
     secrets = np.repeat(to_float(image)[None], len(cover_tensors), axis=0)
-    return audio.tensors_to_audio(steg.hide_tensors(cover_tensors, secrets))
+    return steg.representation.container_audio(steg.hide_tensors(cover_tensors, secrets))
 
 
 def tile_grid(image: np.ndarray, name: str) -> tuple[int, int]:
@@ -287,7 +290,7 @@ def _hide_audio_in_image(steg: Steganographer, cover, secret) -> np.ndarray:
                          f"{image.shape[1]}x{image.shape[0]} cover holds "
                          f"({rows * cols} tiles of {audio.WINDOW_SECONDS:.2f} s)")
     containers = steg.hide_tensors(to_float(_tiles(image, rows, cols)),
-                                   audio.audio_to_tensors(wave, rows * cols))
+                                   steg.representation.secret_tensors(wave, rows * cols))
     container = image.copy()  # pixels outside the tile grid stay as they were
     container[:rows * TILE, :cols * TILE] = to_uint8(_untile(containers, rows, cols))
     return container
@@ -358,14 +361,14 @@ def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None
     if kind == AUDIO:
         wave = audio.load_audio(container)
         if secret_kind == IMAGE:
-            revealed = steg.reveal_tensors(audio.audio_to_tensors(wave))
+            revealed = steg.reveal_tensors(steg.representation.cover_tensors(wave))
             return write_png(out, to_show(to_uint8(revealed.mean(axis=0))), overwrite=True)
         return audio.write_audio(out, trim_silence(reveal_audio_from_audio(steg, wave)))
     if secret_kind == AUDIO:
         image = as_rgb_uint8(container, "container")
         rows, cols = tile_grid(image, "container")
         revealed = steg.reveal_tensors(to_float(_tiles(image, rows, cols)))
-        return audio.write_audio(out, trim_silence(audio.tensors_to_audio(revealed)))
+        return audio.write_audio(out, trim_silence(steg.representation.secret_audio(revealed)))
     return write_png(out, to_show(steg.reveal(container)), overwrite=True)
 
 

@@ -21,8 +21,10 @@ from keras_steg.callbacks import (
 )
 from keras_steg.data import audio as audio_data
 from keras_steg.data import images as image_data
+from keras_steg.data.audio_representations import get_representation
 from keras_steg.distribute import STRATEGIES, make_strategy, use_cpu_replicas
 from keras_steg.layers import parse_channel
+from keras_steg.models.registry import AUDIO_REPRESENTATION as AUDIO_REPRESENTATION_KEY
 from keras_steg.models.registry import build_model, family_config, family_multiple, get_family
 from keras_steg.precision import resolve_precision
 from keras_steg.scramble import BLOCK as SCRAMBLE_BLOCK
@@ -30,18 +32,23 @@ from keras_steg.scramble import BLOCK as SCRAMBLE_BLOCK
 MODALITIES = ("image", "audio")
 
 
-def audio_channels_config(family: str) -> dict:
-    """The builder arguments that make ``family`` hide 2-channel STFT tensors in 2-channel ones
-    (``channels`` for scnn, ``cover_channels``/``secret_channels`` for exypno); ValueError
-    for a family without channel counts."""
+AUDIO_REPRESENTATION = "magnitude"  # what --modality audio trains unless told otherwise
+
+
+def audio_channels_config(family: str, representation: str = AUDIO_REPRESENTATION) -> dict:
+    """The builder arguments that make ``family`` hide audio as ``representation`` tensors:
+    "complex" 2-channel STFT tensors in 2-channel ones; "magnitude" one-channel networks in
+    the phase-passthrough adapter (``models/audio_adapter.py``). ``channels`` for scnn and
+    baluja, ``cover_channels``/``secret_channels`` for exypno."""
     import inspect
 
+    get_representation(representation)
+    count = 2 if representation == "complex" else 1
+    adapter = {} if representation == "complex" else {AUDIO_REPRESENTATION_KEY: representation}
     parameters = inspect.signature(get_family(family).module.steg_model).parameters
     if "cover_channels" in parameters:
-        return {"cover_channels": 2, "secret_channels": 2}
-    if "channels" in parameters:
-        return {"channels": 2}
-    raise ValueError(f"{family!r} has fixed RGB channels: audio needs scnn or exypno")
+        return {"cover_channels": count, "secret_channels": count, **adapter}
+    return {"channels": count, **adapter}
 
 
 @dataclass
@@ -53,6 +60,7 @@ class TrainConfig:
     model: str = "scnn"
     model_config: dict = field(default_factory=dict)  # family arguments, e.g. {"width": 0.25}
     modality: str = "image"          # "image" (photos in photos) or "audio" (clips in clips)
+    audio_representation: str = AUDIO_REPRESENTATION  # audio: "magnitude" or "complex"
     data_dir: str | None = None      # tfds data_dir; ``data`` is then a tfds name
     tfds_split: str = "train"
     val_data: str | None = None      # validation folder (tfds: a split name); else val_fraction
@@ -96,7 +104,8 @@ class TrainConfig:
         if self.modality == "audio" and self.scramble_secrets:
             raise ValueError("scrambled secrets are images: --scramble-secrets needs --modality image")
         if self.modality == "audio":
-            self.model_config = {**audio_channels_config(self.model), **self.model_config}
+            self.model_config = {**audio_channels_config(self.model, self.audio_representation),
+                                 **self.model_config}
             # Crops are runs of frames (all 224 bins); validation uses whole windows.
             self.crop = min(self.crop, audio_data.FRAMES)
             self.val_size = audio_data.FRAMES
@@ -155,7 +164,7 @@ def make_datasets(cfg: TrainConfig):
 
 def make_audio_datasets(cfg: TrainConfig):
     """Audio clips of >= 4 s from a folder (shorter and unreadable ones skipped and counted):
-    random windows as (224, crop, 2) STFT tensors to train, whole first windows to validate."""
+    random windows as (224, crop, C) STFT tensors to train, whole first windows to validate."""
     files = audio_data.list_audio(cfg.data)
     if cfg.val_data:
         train_clips = audio_data.load_clips(files)
@@ -167,8 +176,10 @@ def make_audio_datasets(cfg: TrainConfig):
         if clips.too_short:
             print(f"skipped {len(clips.too_short)} clip(s) shorter than "
                   f"{audio_data.MIN_CLIP_SECONDS:g} s")
-    train = audio_data.training_pairs(train_clips, cfg.batch, cfg.crop, cfg.seed)
-    val = audio_data.evaluation_pairs(val_clips, cfg.batch) if len(val_clips.waves) >= 2 else None
+    train = audio_data.training_pairs(train_clips, cfg.batch, cfg.crop, cfg.seed,
+                                      cfg.audio_representation)
+    val = (audio_data.evaluation_pairs(val_clips, cfg.batch, cfg.audio_representation)
+           if len(val_clips.waves) >= 2 else None)
     return train, val, [train_clips, val_clips]
 
 

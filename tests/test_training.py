@@ -199,10 +199,13 @@ def test_cli_trains_an_audio_model_and_it_hides_audio(tmp_path, capsys):
     assert main([str(a) for a in args]) == 0
     assert "skipped 1 clip(s) shorter than 4 s" in capsys.readouterr().out
     config = json.loads((out / "train_config.json").read_text())
-    assert (config["modality"], config["model_config"], config["crop"]) == ("audio", {"channels": 2}, 32)
+    # The default representation: one-channel networks in the magnitude adapter.
+    assert (config["modality"], config["model_config"], config["crop"]) == (
+        "audio", {"channels": 1, "audio_representation": "magnitude"}, 32)
     assert main(["export", str(out / "final.keras"), "-o", str(tmp_path / "model")]) == 0
     meta = json.loads((tmp_path / "model" / "metadata.json").read_text())
-    assert (meta["cover_channels"], meta["secret_channels"]) == (2, 2)
+    assert (meta["cover_channels"], meta["secret_channels"]) == (2, 1)
+    assert meta["config"]["audio_representation"] == "magnitude"
     container = tmp_path / "c.wav"
     assert main(["hide", "--cover", str(clips / "klettres_003.flac"), "--secret",
                  str(clips / "asterisk_001.flac"), "-o", str(container), "--model",

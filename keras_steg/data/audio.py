@@ -183,10 +183,18 @@ def power_spectrogram(wave: np.ndarray) -> np.ndarray:
     return tf.square(tf.abs(z)).numpy()
 
 
+LSD_FLOOR_DB = 80.0
+
+
 def log_spectral_distance(reference: np.ndarray, estimate: np.ndarray) -> float:
     """Log-spectral distance (dB): the RMS over frequency of 10 log10 of the power spectra's
-    ratio, averaged over STFT frames (N_FFT / HOP as above; silent frames count too)."""
-    power = [power_spectrogram(x) + 1e-10 for x in (reference, estimate)]
+    ratio, averaged over STFT frames (N_FFT / HOP as above; silent frames count too).
+
+    Both spectra are floored at ``LSD_FLOOR_DB`` below the reference's loudest bin: without a
+    floor, bins far below hearing (1e-9 against 1e-12) would dominate the distance."""
+    power = [power_spectrogram(x) for x in (reference, estimate)]
+    floor = max(float(power[0].max()), 1e-20) * 10 ** (-LSD_FLOOR_DB / 10)
+    power = [np.maximum(p, floor) for p in power]
     difference = 10 * np.log10(power[0] / power[1])
     return float(np.mean(np.sqrt(np.mean(difference ** 2, axis=-1))))
 
@@ -262,11 +270,15 @@ def _random_window(wave: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def training_pairs(clips: AudioClips, batch_size: int, crop: int | None = None,
-                   seed: int = 0) -> tf.data.Dataset:
-    """Endless batches ``{"cover", "secret"}`` of (B, 224, 224, 2) tensors from random windows of
-    two different clips; each secret is peak-normalised as ``hide`` does. ``crop`` < 224 keeps
-    ``crop`` consecutive frames (B, 224, crop, 2) of both: cheaper steps, and every frequency
-    stays, so the STFT round trip of the training channel still applies."""
+                   seed: int = 0, representation: str | None = None) -> tf.data.Dataset:
+    """Endless batches ``{"cover", "secret"}`` of (B, 224, 224, C) tensors from random windows of
+    two different clips; each secret is peak-normalised as ``hide`` does. ``representation``:
+    "complex" (default, 2 + 2 channels) or "magnitude" (2 + 1; ``audio_representations``).
+    ``crop`` < 224 keeps ``crop`` consecutive frames (B, 224, crop, C) of both: cheaper steps,
+    and every frequency stays, so the STFT round trip of the training channel still applies."""
+    from keras_steg.data.audio_representations import get_representation
+
+    rep = get_representation(representation)
     rng = np.random.default_rng(seed)
     signature = (tf.TensorSpec([WINDOW_SAMPLES], tf.float32),) * 2
     windows = tf.data.Dataset.from_generator(lambda: _random_windows(clips.waves, rng),
@@ -275,23 +287,29 @@ def training_pairs(clips: AudioClips, batch_size: int, crop: int | None = None,
     def as_pair(cover, secret):
         top = tf.reduce_max(tf.abs(secret), axis=-1, keepdims=True)
         secret = secret * tf.math.divide_no_nan(PEAK, top)
-        return {"cover": waves_to_tensors(cover), "secret": waves_to_tensors(secret)}
+        return {"cover": rep.cover_from_waves(cover), "secret": rep.secret_from_waves(secret)}
 
     pairs = windows.batch(batch_size, drop_remainder=True).map(as_pair, num_parallel_calls=AUTOTUNE)
     if crop and crop < FRAMES:
+        channels = rep.cover_channels + rep.secret_channels
+
         def crop_pair(pair):
             both = tf.concat([pair["cover"], pair["secret"]], axis=-1)
-            both = tf.image.random_crop(both, [batch_size, BINS, crop, 4], seed=seed)
-            return {"cover": both[..., :2], "secret": both[..., 2:]}
+            both = tf.image.random_crop(both, [batch_size, BINS, crop, channels], seed=seed)
+            return {"cover": both[..., :rep.cover_channels], "secret": both[..., rep.cover_channels:]}
         pairs = pairs.map(crop_pair, num_parallel_calls=AUTOTUNE)
     return pairs.prefetch(AUTOTUNE)
 
 
-def evaluation_pairs(clips: AudioClips, batch_size: int) -> tf.data.Dataset:
-    """Deterministic validation pairs: the first window of clip i hides that of clip i + 1."""
-    first = [split_windows(w[:WINDOW_SAMPLES], 1)[0] for w in clips.waves]
-    tensors = waves_to_tensors(tf.constant(np.stack(first))).numpy()
-    secrets = waves_to_tensors(tf.constant(np.stack([normalize_peak(w) for w in first]))).numpy()
-    pairs = {"cover": tensors, "secret": np.roll(secrets, -1, axis=0)}
-    return tf.data.Dataset.from_tensor_slices(pairs).batch(batch_size)
+def evaluation_pairs(clips: AudioClips, batch_size: int,
+                     representation: str | None = None) -> tf.data.Dataset:
+    """Deterministic validation pairs: the first window of clip i hides that of clip i + 1
+    (tensors of ``representation``, as ``training_pairs``)."""
+    from keras_steg.data.audio_representations import get_representation
 
+    rep = get_representation(representation)
+    first = np.stack([split_windows(w[:WINDOW_SAMPLES], 1)[0] for w in clips.waves])
+    covers = rep.cover_from_waves(tf.constant(first)).numpy()
+    secrets = rep.secret_from_waves(tf.constant(np.stack([normalize_peak(w) for w in first]))).numpy()
+    pairs = {"cover": covers, "secret": np.roll(secrets, -1, axis=0)}
+    return tf.data.Dataset.from_tensor_slices(pairs).batch(batch_size)

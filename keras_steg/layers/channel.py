@@ -81,10 +81,11 @@ class Channel(keras.layers.Layer):
 
 
 def build_channel(noise_stddev: float = 0.0, quantize: bool = True,
-                  stft_round_trip: bool = False) -> keras.layers.Layer | None:
+                  stft_round_trip: str | None = None) -> keras.layers.Layer | None:
     """The training channel of a family: the STFT round trip of an audio container (what
     saving it as sound does), Gaussian noise (Baluja, ExypnoSteganos), then 8-bit rounding
-    (what saving a PNG does), each only when asked; None when none is.
+    (what saving a PNG does), each only when asked; None when none is. ``stft_round_trip``
+    names the audio representation of the container ("complex" or "magnitude").
 
     Both act only with ``training=True`` and run in float32 so mixed precision never rounds the
     container. Input and output: (B, H, W, C) float in [0, 1] (noise can leave it slightly).
@@ -93,7 +94,7 @@ def build_channel(noise_stddev: float = 0.0, quantize: bool = True,
         raise ValueError(f"noise_stddev must be >= 0, got {noise_stddev}")
     parts: list[keras.layers.Layer] = []
     if stft_round_trip:
-        parts.append(STFTRoundTrip(name="stft_round_trip"))
+        parts.append(STFTRoundTrip(stft_round_trip, name="stft_round_trip"))
     if noise_stddev:
         parts.append(keras.layers.GaussianNoise(noise_stddev, dtype="float32", name="noise"))
     if quantize:
@@ -119,7 +120,7 @@ def build_cover_channel(cover_channels: int, noise_stddev: float = 0.0,
     audio_cover = cover_channels == AUDIO_CHANNELS
     if quantize is None:
         quantize = not audio_cover
-    return build_channel(noise_stddev, quantize, stft_round_trip=audio_cover)
+    return build_channel(noise_stddev, quantize, stft_round_trip="complex" if audio_cover else None)
 
 
 def _attack(name: str, numbers: tuple[float, ...], seed: int | None) -> Attack:

@@ -10,7 +10,7 @@ import inspect
 from dataclasses import dataclass
 from types import ModuleType
 
-from keras_steg.models import baluja, exypno, scnn
+from keras_steg.models import audio_adapter, baluja, exypno, scnn
 from keras_steg.models.recipe import Recipe
 from keras_steg.models.steg_model import StegModel
 
@@ -35,6 +35,11 @@ FAMILIES: dict[str, Family] = {
 }
 
 
+# A config key of every family: "magnitude" wraps the family's one-channel networks with
+# models/audio_adapter.py (audio in audio as log-magnitude spectrograms).
+AUDIO_REPRESENTATION = "audio_representation"
+
+
 def get_family(family: str) -> Family:
     """The ``Family`` named ``family``; ValueError naming the known ones otherwise."""
     if family not in FAMILIES:
@@ -52,21 +57,33 @@ def build_model(family: str, **config) -> StegModel:
 
     ``config`` goes to the family's ``steg_model`` (e.g. ``width=0.25`` for "exypno",
     ``filters=16`` for "baluja") and is kept as ``model.family_config`` so an exported model
-    can be rebuilt. An argument the family does not take is a ValueError.
+    can be rebuilt; ``audio_representation="magnitude"`` with one-channel covers and secrets
+    makes an audio-in-audio model (``models/audio_adapter.py``). An argument the family does
+    not take is a ValueError.
     """
-    builder = get_family(family).module.steg_model
-    model = builder(**family_config(family, config))
-    model.family_config = family_config(family, config)
+    config = family_config(family, config)
+    family_args = {k: v for k, v in config.items() if k != AUDIO_REPRESENTATION}
+    model = get_family(family).module.steg_model(**family_args)
+    if config.get(AUDIO_REPRESENTATION) == audio_adapter.MAGNITUDE:
+        model = audio_adapter.magnitude_audio_model(model)
+    model.family_config = config
     return model
 
 
 def family_config(family: str, config: dict) -> dict:
     """``config`` completed with the defaults of ``family``'s builder (so an exported model is
     rebuilt the same even if a default changes later); ValueError for an argument it lacks."""
+    config = dict(config)
+    representation = config.pop(AUDIO_REPRESENTATION, None)
     signature = inspect.signature(get_family(family).module.steg_model)
     try:
         bound = signature.bind(**config)
     except TypeError as err:
         raise ValueError(f"{family}: {err}; it takes {', '.join(signature.parameters)}") from None
     bound.apply_defaults()
-    return dict(bound.arguments)
+    if representation is None:
+        return dict(bound.arguments)
+    if representation != audio_adapter.MAGNITUDE:
+        raise ValueError(f"{AUDIO_REPRESENTATION} must be {audio_adapter.MAGNITUDE!r} (or absent), "
+                         f"got {representation!r}")
+    return {**bound.arguments, AUDIO_REPRESENTATION: representation}

@@ -39,6 +39,9 @@ class StegModel(keras.Model):
 
     def __init__(self, sender: keras.Model, receiver: keras.Model, channel=None,
                  multiple: int = 1, family_config: dict | None = None, **kwargs):
+        # No autocast of the inputs under mixed precision: each network casts for itself, and
+        # an audio cover's phase must pass into the container unrounded (models/audio_adapter.py).
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         self.sender = sender
         self.receiver = receiver
