@@ -300,9 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scramble-secrets", action="store_true",
                    help="hide secrets scrambled under random keys, so the model serves "
                    "hide --key (images only)")
-    p.add_argument("--strategy", choices=["none", "mirrored"], default="none",
+    p.add_argument("--strategy", choices=["none", "mirrored", "multiworker"], default="none",
                    help="tf.distribute: mirrored = one replica per local GPU (or per --cpu-replicas "
-                   "logical CPU); --batch is the global batch, split between replicas")
+                   "logical CPU); multiworker = one process per worker of the TF_CONFIG cluster, "
+                   "each running this command (worker 0 writes --out, worker i --out/worker<i>); "
+                   "--batch is the global batch, split between replicas")
     p.add_argument("--cpu-replicas", type=int, default=0, metavar="N",
                    help="split the CPU into N logical devices (for --strategy mirrored without GPUs)")
     p.add_argument("--seed", type=int, default=0)

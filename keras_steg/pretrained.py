@@ -102,11 +102,13 @@ class ShippedModel:
 
 def quality(heldout: dict[str, float], pair: str) -> str:
     """Held-out quality of one pair ("cover" or "secret") as a model card measured it:
-    "27.34 dB / 0.857" (PSNR / SSIM), "SNR 12.00 dB" (audio) or "not measured"."""
+    "27.34 dB / 0.857" (PSNR / SSIM), "SNR 12.00 dB, LSD 3.10 dB" (audio) or "not measured"."""
     if f"{pair}_psnr" in heldout:
         return f"{heldout[f'{pair}_psnr']:.2f} dB / {heldout.get(f'{pair}_ssim', float('nan')):.3f}"
     if f"{pair}_snr" in heldout:
-        return f"SNR {heldout[f'{pair}_snr']:.2f} dB"
+        text = f"SNR {heldout[f'{pair}_snr']:.2f} dB"
+        lsd = heldout.get(f"{pair}_lsd")
+        return text if lsd is None else f"{text}, LSD {lsd:.2f} dB"
     return "not measured"
 
 

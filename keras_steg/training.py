@@ -22,7 +22,7 @@ from keras_steg.callbacks import (
 from keras_steg.data import audio as audio_data
 from keras_steg.data import images as image_data
 from keras_steg.data.audio_representations import get_representation
-from keras_steg.distribute import STRATEGIES, make_strategy, use_cpu_replicas
+from keras_steg.distribute import STRATEGIES, make_strategy, run_folder, tf_config, use_cpu_replicas
 from keras_steg.layers import parse_channel
 from keras_steg.models.registry import AUDIO_REPRESENTATION as AUDIO_REPRESENTATION_KEY
 from keras_steg.models.registry import build_model, family_config, family_multiple, get_family
@@ -87,7 +87,7 @@ class TrainConfig:
     init: str | None = None          # shipped model name/dir, or a .keras file, to start from
     bn_batches: int = 50             # training batches for the final precise-BatchNorm pass
     scramble_secrets: bool = False   # hide key-scrambled secrets (what --key hides), images only
-    strategy: str = "none"           # tf.distribute: "none" or "mirrored" (keras_steg.distribute)
+    strategy: str = "none"           # tf.distribute: "none", "mirrored" or "multiworker"
     cpu_replicas: int = 0            # > 0: that many logical CPU devices (mirrored on a CPU)
     seed: int = 0
 
@@ -121,6 +121,10 @@ class TrainConfig:
         self.precision = resolve_precision(self.precision)  # the config records what ran
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        if self.strategy == "multiworker":
+            workers = len(tf_config()["cluster"]["worker"])
+            if self.batch % workers:
+                raise ValueError(f"the batch ({self.batch}) must split evenly between {workers} workers")
         if self.cpu_replicas < 0:
             raise ValueError(f"cpu replicas must be 0 (off) or more, got {self.cpu_replicas}")
         if self.strategy == "mirrored" and self.cpu_replicas and self.batch % self.cpu_replicas:
@@ -231,14 +235,17 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
     resumes), CSV and TensorBoard logs in ``cfg.out``; ``extra_callbacks`` are appended to ours.
     At the end, BatchNorm statistics (if the family has any) are recalibrated over
     ``cfg.bn_batches`` training batches and the result saved as ``final.keras`` (the one to
-    export). A folder holding a finished
+    export). Under ``strategy="multiworker"`` worker i > 0 writes to ``cfg.out/worker<i>``.
+    A folder holding a finished
     run is refused unless ``overwrite``. The global dtype policy is restored afterwards.
     Returns the Keras History."""
-    out = Path(cfg.out)
+    out = run_folder(cfg.out, cfg.strategy)  # a multiworker worker i > 0: out/worker<i>
     if finished_run(out) and not overwrite:
         raise ValueError(f"{out}: holds a finished training run (use --overwrite to replace it)")
     if cfg.cpu_replicas:
         use_cpu_replicas(cfg.cpu_replicas)  # before the datasets start TensorFlow's devices
+    # Before the datasets too: a multiworker strategy must exist before other TensorFlow work.
+    strategy = make_strategy(cfg.strategy)
     train_ds, val_ds, sources = make_datasets(cfg)  # bad data fails here, before any file is written
     out.mkdir(parents=True, exist_ok=True)
     if overwrite:
@@ -249,14 +256,13 @@ def train(cfg: TrainConfig, verbose: int = 1, extra_callbacks: list | None = Non
     (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
     previous_policy = keras.config.dtype_policy()
     try:
-        return _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks)
+        return _fit(cfg, out, strategy, train_ds, val_ds, sources, verbose, extra_callbacks)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
 
 
-def _fit(cfg, out, train_ds, val_ds, sources, verbose, extra_callbacks):
+def _fit(cfg, out, strategy, train_ds, val_ds, sources, verbose, extra_callbacks):
     keras.utils.set_random_seed(cfg.seed)  # initial weights too: a run is reproducible from --seed
-    strategy = make_strategy(cfg.strategy)
     with strategy.scope():  # the model's and both optimizers' variables, on every replica
         model = make_model(cfg)
     if verbose and strategy.num_replicas_in_sync > 1:

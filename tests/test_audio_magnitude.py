@@ -1,8 +1,7 @@
 """The log-magnitude audio representation, Griffin-Lim, and the phase-passthrough adapter."""
 
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 import keras
 import numpy as np

@@ -140,6 +140,16 @@ class StegModel(keras.Model):
                 return data[0], data[1]
         return data["cover"], data["secret"]
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # A StegModel is built when constructed and its optimizers when compiled, so there is
+        # nothing to build symbolically. Keras would still reduce the first batch across the
+        # replicas, which fails for a dict batch under MultiWorkerMirroredStrategy
+        # (keras-team/keras#20329).
+        optimizers = [self.optimizer, self.reveal_optimizer]
+        if all(o is None or o.built for o in optimizers) and self.optimizer is not None:
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
     def _compute_losses(self, cover, secret, outputs):
         cover_loss = self.pixel_loss(cover, outputs["container"])
         secret_loss = self.pixel_loss(outputs.get("target", secret), outputs["revealed"])
@@ -196,7 +206,12 @@ class StegModel(keras.Model):
         for pair, (a, b) in pairs.items():
             for suffix, fn in image_metrics.IMAGE_METRICS.items():
                 t[image_metrics.metric_name(pair, suffix)].update_state(fn(a, b))
-        return {name: m.result() for name, m in t.items()}
+        results = {name: m.result() for name, m in t.items()}
+        if _multi_worker(tf.distribute.get_strategy()):
+            # Keras reduces each logged value across workers with reduce(MEAN, axis=0), which
+            # a scalar has not (keras-team/keras#20585): log shape (1,), reduced to a scalar.
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
 
     # === Config ===
     def get_config(self):
@@ -216,3 +231,10 @@ class StegModel(keras.Model):
             if config.get(key) is not None:
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def _multi_worker(strategy: tf.distribute.Strategy) -> bool:
+    """True under a MultiWorkerMirroredStrategy spanning more than one worker."""
+    extended = strategy.extended
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and bool(
+        getattr(extended, "_in_multi_worker_mode", lambda: False)())
