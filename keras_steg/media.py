@@ -201,22 +201,23 @@ def _check_method(method: str, pair: tuple[str, str]) -> str:
 def _keyed(key: str | None, secret_kind: str, hiding: bool) -> ImageMap:
     """The scramble (``hiding``) or unscramble of secret images under ``key``; identity
     without a key. MediaError for an audio secret (keys scramble images)."""
-    if key is None:
-        return lambda image: image
-    if secret_kind == AUDIO:
+    if key is not None and secret_kind == AUDIO:
         raise MediaError("--key scrambles secret images and video frames, not audio")
-    digest = derive_key(key)
-    return (lambda image: scramble(image, digest)) if hiding else (lambda image: unscramble(image, digest))
+    return _under_key(key, scramble if hiding else unscramble)
 
 
 def _keyed_frames(key: str | None, hiding: bool) -> FramesMap:
     """The scramble (``hiding``) or unscramble of a group of secret video frames under ``key``,
     blocks shuffled across the group's frames; identity without a key."""
+    return _under_key(key, scramble_frames if hiding else unscramble_frames)
+
+
+def _under_key(key: str | None, keyed: Callable[[T, bytes], T]) -> Callable[[T], T]:
+    """``x -> keyed(x, digest of key)``; identity when there is no key."""
     if key is None:
-        return lambda frames: frames
+        return lambda x: x
     digest = derive_key(key)
-    return ((lambda frames: scramble_frames(frames, digest)) if hiding
-            else (lambda frames: unscramble_frames(frames, digest)))
+    return lambda x: keyed(x, digest)
 
 
 def _frame_groups(frames: Iterable[T]) -> Iterator[list[T]]:
@@ -315,15 +316,22 @@ def _hide_video(steg, cover, secret, out: Path, lossy: bool, progress, to_hide: 
         warnings.warn(f"the secret video has fewer frames ({secret_frames}) than the "
                       f"cover ({info.frames}): it is looped", UserWarning, stacklevel=3)
     secrets = looped_frames(secret, (info.width, info.height))
-    written = 0
-    with VideoWriter(out, info.fps, info.width, info.height, lossy=lossy) as writer:
+
+    def containers():
         for group in _frame_groups(zip(read_frames(cover), secrets)):
             covers, secret_group = zip(*group)
             for frame, secret_frame in zip(covers, to_hide(list(secret_group))):
-                writer.write(steg.hide(frame, secret_frame))
-                written += 1
-                if progress:
-                    progress(written, max(info.frames, written))
+                yield steg.hide(frame, secret_frame)
+    return _write_video(out, info, containers(), lossy, progress)
+
+
+def _write_video(out: Path, info, frames: Iterable[np.ndarray], lossy: bool, progress) -> Path:
+    """Write ``frames`` (H, W, 3) uint8 at ``info``'s fps and size, reporting progress."""
+    with VideoWriter(out, info.fps, info.width, info.height, lossy=lossy) as writer:
+        for written, frame in enumerate(frames, start=1):
+            writer.write(frame)
+            if progress:
+                progress(written, max(info.frames, written))
     return out
 
 
@@ -381,16 +389,10 @@ def trim_silence(wave: np.ndarray, threshold: float = 0.01) -> np.ndarray:
 
 
 def _reveal_video(steg, container, out: Path, progress, to_show: FramesMap) -> Path:
-    info = video_info(container)
-    written = 0
-    with VideoWriter(out, info.fps, info.width, info.height, lossy=True) as writer:
-        for group in _frame_groups(read_frames(container)):
-            for revealed in to_show([steg.reveal(frame) for frame in group]):
-                writer.write(revealed)
-                written += 1
-                if progress:
-                    progress(written, max(info.frames, written))
-    return out
+    revealed = (frame for group in _frame_groups(read_frames(container))
+                for frame in to_show([steg.reveal(f) for f in group]))
+    # A revealed video may be lossy: it is the end of the line.
+    return _write_video(out, video_info(container), revealed, True, progress)
 
 
 # === The package's front door ===
