@@ -284,8 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="learning rate of the receiver's Adam, two-optimizer families (scnn) only")
     p.add_argument("--alpha", type=float, help="weight of the cover loss (default: 1)")
     p.add_argument("--beta", type=float, help="weight of the secret loss (default: 0.75)")
-    p.add_argument("--loss", choices=["mse", "sse", "ssim"],
-                   help="pixel loss (default: the family's, mse; exypno sse as in its paper)")
+    p.add_argument("--loss", choices=["mse", "sse", "ssim", "spectral"],
+                   help="pixel loss (default: the family's, mse; exypno sse as in its paper; "
+                   "spectral for magnitude audio: log-magnitude MSE + relative spectral error)")
     p.add_argument("--channel", help="training attacks on the container (default: the family's "
                    "8-bit rounding): " + CHANNEL_HELP)
     p.add_argument("--quantize-after", type=int, default=0,

@@ -96,6 +96,8 @@ class TrainConfig:
         if self.reveal_lr is not None and recipe.reveal_lr is None:
             raise ValueError(f"{self.model!r} trains with one optimizer: a reveal learning rate "
                              "applies only to two-optimizer families (scnn)")
+        if self.loss is None and self.modality == "audio" and self.audio_representation == "magnitude":
+            self.loss = "spectral"  # keeps the loud bins right too (losses.spectral_loss)
         for name in ("lr", "reveal_lr", "beta_1", "alpha", "beta", "loss"):
             if getattr(self, name) is None:
                 setattr(self, name, getattr(recipe, name))

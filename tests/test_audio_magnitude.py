@@ -128,3 +128,35 @@ def test_a_trained_magnitude_model_exports_and_hides_files(clips, tmp_path):
     np.testing.assert_array_equal(audio.load_audio(container), expected)
     revealed = reveal_file(container, tmp_path / "r.wav", model=folder)
     assert 0 < soundfile.info(revealed).frames <= 3 * audio.WINDOW_SAMPLES
+
+
+def test_spectral_loss_weighs_loud_bins_and_ignores_the_phase(clips):
+    from keras_steg.losses import get_pixel_loss
+
+    loss = get_pixel_loss("spectral")
+    cover = tf.constant(MAGNITUDE.cover_tensors(clips["wesnoth_04"][:audio.WINDOW_SAMPLES]))
+    assert float(loss(cover, cover)) == pytest.approx(0, abs=1e-9)
+    other_phase = tf.concat([cover[..., :1], 1 - cover[..., 1:]], axis=-1)
+    assert float(loss(cover, other_phase)) == pytest.approx(0, abs=1e-9)
+    # The same +0.02 (2 dB) on the loudest bins or on as many of the quietest bins: the same
+    # log-magnitude MSE, but only the loud change costs SNR.
+    magnitude = cover.numpy()[..., 0].reshape(-1)
+    order = np.argsort(magnitude)
+
+    def nudged(indices):
+        flat = magnitude.copy()
+        flat[indices] += 0.02
+        return tf.constant(np.concatenate([flat.reshape(cover.shape[:-1] + (1,)), cover[..., 1:]], -1))
+    loud, quiet = float(loss(cover, nudged(order[-500:]))), float(loss(cover, nudged(order[:500])))
+    assert loud > 2 * quiet > 0
+
+
+def test_the_sender_changes_the_cover_by_at_most_20_db():
+    from keras_steg.models.audio_adapter import MAX_CHANGE, BoundedChange
+
+    cover = tf.constant(np.linspace(0, 1, 11, dtype=np.float32).reshape(1, 1, 11, 1))
+    layer = BoundedChange()
+    np.testing.assert_allclose(layer([cover, tf.fill(cover.shape, 0.5)]), cover, atol=1e-7)
+    up = layer([cover, tf.ones_like(cover)]).numpy()
+    np.testing.assert_allclose(up, np.minimum(cover + MAX_CHANGE, 1), atol=1e-6)
+    assert BoundedChange.from_config(layer.get_config()).max_change == MAX_CHANGE

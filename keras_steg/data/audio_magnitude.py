@@ -40,8 +40,9 @@ def _to_log_magnitude(magnitude: tf.Tensor) -> tf.Tensor:
     return tf.clip_by_value((db - FLOOR_DB) / RANGE_DB, 0.0, 1.0)
 
 
-def _from_log_magnitude(tensor: tf.Tensor) -> tf.Tensor:
-    return tf.pow(10.0, (tensor * RANGE_DB + FLOOR_DB) / 20.0)
+def linear_magnitude(tensor: tf.Tensor) -> tf.Tensor:
+    """Log-magnitude tensor values in [0, 1] -> STFT magnitudes |z| (float32, same shape)."""
+    return tf.pow(10.0, (tf.cast(tensor, tf.float32) * RANGE_DB + FLOOR_DB) / 20.0)
 
 
 def _inverse_stft(z: tf.Tensor) -> tf.Tensor:
@@ -70,7 +71,7 @@ def magnitude_tensors_to_waves(tensors: tf.Tensor) -> tf.Tensor:
     """(B, 224, T, 2) [log magnitude, phase] in [0, 1] -> (B, HOP * (T - 1)) float32 audio
     (not clipped): a container back to sound with the phase it carries."""
     x = _to_layout(tf.cast(tensors, tf.float32))
-    magnitude = _from_log_magnitude(x[..., 0])
+    magnitude = linear_magnitude(x[..., 0])
     angle = (x[..., 1] - 0.5) * (2.0 * math.pi)
     return _inverse_stft(tf.complex(magnitude * tf.cos(angle), magnitude * tf.sin(angle)))
 
@@ -79,7 +80,7 @@ def magnitude_tensors_to_waves(tensors: tf.Tensor) -> tf.Tensor:
 def griffin_lim(tensors: tf.Tensor, iterations: int = GRIFFIN_LIM_ITERATIONS) -> tf.Tensor:
     """(B, 224, T, 1) log magnitude in [0, 1] -> (B, HOP * (T - 1)) float32 audio whose STFT
     magnitude approaches it: fast Griffin-Lim from zero phase, ``iterations`` rounds."""
-    magnitude = tf.complex(_from_log_magnitude(_to_layout(tf.cast(tensors, tf.float32))[..., 0]), 0.0)
+    magnitude = tf.complex(linear_magnitude(_to_layout(tf.cast(tensors, tf.float32))[..., 0]), 0.0)
     estimate = magnitude
     previous = tf.zeros_like(magnitude)
     for _ in tf.range(iterations):
