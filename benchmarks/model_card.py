@@ -143,7 +143,8 @@ def describe_recipe(family: str, run_config: dict) -> list[str]:
         f"x{s.factor:g} after {s.patience} epochs without a lower validation "
         f"{s.monitor.replace('_', ' ')}" + (f" (floor {s.min_lr:g})" if s.min_lr else "")
         for s in recipe.schedulers)
-    return [f"{optimizers}; {schedules}; loss {alpha:g} {loss}(cover) + {beta:g} {loss}(secret)."]
+    cover_loss = (run_config.get("cover_loss") or loss).upper()
+    return [f"{optimizers}; {schedules}; loss {alpha:g} {cover_loss}(cover) + {beta:g} {loss}(secret)."]
 
 
 def robustness_section(model_dir: Path, name: str, heldout: list[str], pairs: int,

@@ -56,6 +56,7 @@ def cmd_train(args) -> None:
         crop=args.size, val_size=args.val_size, scale_to=args.scale_to or None,
         batch=args.batch, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
         lr=args.lr, reveal_lr=args.reveal_lr, alpha=args.alpha, beta=args.beta, loss=args.loss,
+        cover_loss=args.cover_loss,
         channel=args.channel, quantize_after=args.quantize_after, precision=args.precision, init=args.init,
         seed=args.seed, warmup=args.warmup, bn_batches=args.bn_batches,
         scramble_secrets=args.scramble_secrets, strategy=args.strategy, cpu_replicas=args.cpu_replicas,
@@ -286,7 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--beta", type=float, help="weight of the secret loss (default: 0.75)")
     p.add_argument("--loss", choices=["mse", "sse", "ssim", "spectral"],
                    help="pixel loss (default: the family's, mse; exypno sse as in its paper; "
-                   "spectral for magnitude audio: log-magnitude MSE + relative spectral error)")
+                   "spectral: log-magnitude MSE + relative spectral error, for magnitude audio)")
+    p.add_argument("--cover-loss", choices=["mse", "sse", "ssim", "spectral"],
+                   help="the cover pair's loss, if not --loss (default: spectral for magnitude "
+                   "audio, else --loss)")
     p.add_argument("--channel", help="training attacks on the container (default: the family's "
                    "8-bit rounding): " + CHANNEL_HELP)
     p.add_argument("--quantize-after", type=int, default=0,

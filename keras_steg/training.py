@@ -79,6 +79,7 @@ class TrainConfig:
     alpha: float | None = None       # weight of the cover loss (ExypnoSteganos' alpha; 1)
     beta: float | None = None
     loss: str | None = None          # None: the family's ("mse"; ExypnoSteganos "sse")
+    cover_loss: str | None = None    # the cover pair's, if not ``loss``; magnitude audio: "spectral"
     channel: str | None = None       # attack spec, e.g. "quantize,jpeg:50-95,noise:0.02,crop:0.8";
     #                                  None: the family's channel (8-bit rounding, noise)
     quantize_after: int = 0          # steps before the 8-bit channel switches on
@@ -96,8 +97,8 @@ class TrainConfig:
         if self.reveal_lr is not None and recipe.reveal_lr is None:
             raise ValueError(f"{self.model!r} trains with one optimizer: a reveal learning rate "
                              "applies only to two-optimizer families (scnn)")
-        if self.loss is None and self.modality == "audio" and self.audio_representation == "magnitude":
-            self.loss = "spectral"  # keeps the loud bins right too (losses.spectral_loss)
+        if self.cover_loss is None and self.modality == "audio" and self.audio_representation == "magnitude":
+            self.cover_loss = "spectral"  # keeps the loud bins right too (losses.spectral_loss)
         for name in ("lr", "reveal_lr", "beta_1", "alpha", "beta", "loss"):
             if getattr(self, name) is None:
                 setattr(self, name, getattr(recipe, name))
@@ -216,7 +217,7 @@ def make_model(cfg: TrainConfig) -> keras.Model:
     model.compile(
         optimizer=keras.optimizers.Adam(cfg.lr, beta_1=cfg.beta_1),
         reveal_optimizer=reveal_optimizer,
-        alpha=cfg.alpha, beta=cfg.beta, loss=cfg.loss,
+        alpha=cfg.alpha, beta=cfg.beta, loss=cfg.loss, cover_loss=cfg.cover_loss,
     )
     return model
 

@@ -160,3 +160,20 @@ def test_the_sender_changes_the_cover_by_at_most_20_db():
     up = layer([cover, tf.ones_like(cover)]).numpy()
     np.testing.assert_allclose(up, np.minimum(cover + MAX_CHANGE, 1), atol=1e-6)
     assert BoundedChange.from_config(layer.get_config()).max_change == MAX_CHANGE
+
+
+def test_cover_loss_can_differ_from_the_secret_loss_and_survives_saving(clips, tmp_path):
+    from keras_steg.losses import mse_loss, spectral_loss
+
+    model = build_model("scnn", channels=1, audio_representation="magnitude")
+    model.compile(keras.optimizers.Adam(1e-3), reveal_optimizer=keras.optimizers.Adam(1e-3),
+                  loss="mse", cover_loss="spectral")
+    cover = MAGNITUDE.cover_tensors(clips["asterisk_001"])[:1, :, :32]
+    secret = MAGNITUDE.secret_tensors(clips["wesnoth_04"])[:1, :, :32]
+    outputs = model({"cover": cover, "secret": secret})
+    _, cover_loss, secret_loss = model._compute_losses(cover, secret, outputs)
+    assert float(cover_loss) == pytest.approx(float(spectral_loss(cover, outputs["container"])))
+    assert float(secret_loss) == pytest.approx(float(mse_loss(secret, outputs["revealed"])))
+    model.save(tmp_path / "m.keras")
+    reloaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert reloaded.cover_pixel_loss is spectral_loss and reloaded.pixel_loss is mse_loss

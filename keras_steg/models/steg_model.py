@@ -51,6 +51,7 @@ class StegModel(keras.Model):
         self.reveal_optimizer = None
         self.alpha, self.beta = 1.0, 0.75
         self.pixel_loss: Callable = get_pixel_loss("mse")
+        self.cover_pixel_loss: Callable = self.pixel_loss
         self._trackers = {
             name: keras.metrics.Mean(name=name)
             for name in ["loss", "cover_loss", "secret_loss"]
@@ -82,7 +83,8 @@ class StegModel(keras.Model):
 
     # === Training ===
     def compile(self, optimizer="adam", reveal_optimizer=None, beta: float = 0.75,
-                alpha: float = 1.0, loss: str | Callable = "mse", **kwargs):
+                alpha: float = 1.0, loss: str | Callable = "mse",
+                cover_loss: str | Callable | None = None, **kwargs):
         """Configure training.
 
         Args:
@@ -91,7 +93,10 @@ class StegModel(keras.Model):
             reveal_optimizer: optimizer of the receiver variables only (the SCNN scheme:
                 one backward pass, each network stepped by its own Adam).
             beta: weight of the secret loss; ``alpha`` weighs the cover loss.
-            loss: "mse", "sse", "ssim" or a callable ``(y_true, y_pred) -> scalar``.
+            loss: "mse", "sse", "ssim", "spectral" or a callable ``(y_true, y_pred) -> scalar``.
+            cover_loss: the cover/container pair's loss when it differs from ``loss`` (magnitude
+                audio: "spectral" keeps the loud bins right, while the secret learns fastest
+                with "mse").
         """
         if kwargs.get("metrics") or kwargs.get("loss_weights"):
             raise ValueError("StegModel logs its own metrics (PSNR, SSIM, APD of both pairs); "
@@ -99,7 +104,9 @@ class StegModel(keras.Model):
         super().compile(optimizer=optimizer, **kwargs)
         self.alpha, self.beta = float(alpha), float(beta)
         self.pixel_loss = get_pixel_loss(loss)
+        self.cover_pixel_loss = get_pixel_loss(cover_loss if cover_loss is not None else loss)
         self._loss_name = loss if isinstance(loss, str) else None
+        self._cover_loss_name = cover_loss if isinstance(cover_loss, str) else None
         if reveal_optimizer is not None:
             reveal_optimizer = keras.optimizers.get(reveal_optimizer)
             if keras.config.dtype_policy().name == "mixed_float16" and not isinstance(
@@ -117,6 +124,7 @@ class StegModel(keras.Model):
     def get_compile_config(self):
         config = super().get_compile_config() or {}
         config.update(alpha=self.alpha, beta=self.beta, loss=getattr(self, "_loss_name", "mse"),
+                      cover_loss=getattr(self, "_cover_loss_name", None),
                       reveal_optimizer=keras.saving.serialize_keras_object(self.reveal_optimizer))
         return config
 
@@ -127,7 +135,7 @@ class StegModel(keras.Model):
         self.compile(optimizer=optimizer,
                      reveal_optimizer=keras.saving.deserialize_keras_object(reveal) if reveal else None,
                      alpha=config.get("alpha", 1.0), beta=config.get("beta", 0.75),
-                     loss=config.get("loss") or "mse")
+                     loss=config.get("loss") or "mse", cover_loss=config.get("cover_loss"))
 
     @staticmethod
     def _unpack(data):
@@ -151,7 +159,7 @@ class StegModel(keras.Model):
         super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def _compute_losses(self, cover, secret, outputs):
-        cover_loss = self.pixel_loss(cover, outputs["container"])
+        cover_loss = self.cover_pixel_loss(cover, outputs["container"])
         secret_loss = self.pixel_loss(outputs.get("target", secret), outputs["revealed"])
         total = self.alpha * cover_loss + self.beta * secret_loss
         if self.losses:
