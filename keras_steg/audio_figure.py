@@ -30,7 +30,7 @@ def save_audio_figure(path: str | Path, waves: dict[str, np.ndarray],
         if f"{pair}_snr" in scores:
             captions[key] += (f"\nSNR {scores[f'{pair}_snr']:.1f} dB, "
                               f"LSD {scores[f'{pair}_lsd']:.1f} dB")
-    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharey=True)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharey=True, layout="constrained")
     seconds = max(w.size for w in waves.values()) / audio.SAMPLE_RATE
     for ax, (key, caption) in zip(axes.flat, captions.items()):
         image = ax.imshow(log_spectrogram(waves[key]), origin="lower", aspect="auto",

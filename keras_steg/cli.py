@@ -226,7 +226,8 @@ def cmd_models(args) -> None:
         print(model.card.read_text() if model.card else "(this model has no MODEL_CARD.md)")
         return
     print(models_table(models))
-    print("\nHeld-out quality after an 8-bit PNG round trip (see each model card); "
+    print("\nHeld-out quality: images after an 8-bit PNG round trip, audio through a float WAV "
+          "(see each model card); "
           "`keras-steg models NAME` prints a model card.")
 
 

@@ -102,9 +102,9 @@ class ShippedModel:
 
 def quality(heldout: dict[str, float], pair: str) -> str:
     """Held-out quality of one pair ("cover" or "secret") as a model card measured it:
-    "27.34 dB / 0.857" (PSNR / SSIM), "SNR 12.00 dB, LSD 3.10 dB" (audio) or "not measured"."""
+    "PSNR 27.34 dB, SSIM 0.857" (images), "SNR 12.00 dB, LSD 3.10 dB" (audio) or "not measured"."""
     if f"{pair}_psnr" in heldout:
-        return f"{heldout[f'{pair}_psnr']:.2f} dB / {heldout.get(f'{pair}_ssim', float('nan')):.3f}"
+        return f"PSNR {heldout[f'{pair}_psnr']:.2f} dB, SSIM {heldout.get(f'{pair}_ssim', float('nan')):.3f}"
     if f"{pair}_snr" in heldout:
         text = f"SNR {heldout[f'{pair}_snr']:.2f} dB"
         lsd = heldout.get(f"{pair}_lsd")
@@ -114,7 +114,8 @@ def quality(heldout: dict[str, float], pair: str) -> str:
 
 def models_table(models: list[ShippedModel]) -> str:
     """A plain-text table of ``models``: name, family, what it hides, held-out quality, size."""
-    header = ("name", "family", "hides", "cover PSNR / SSIM", "secret PSNR / SSIM", "size")
+    header = ("name", "family", "hides", "held-out cover vs container", "held-out secret vs revealed",
+              "size")
     rows = [(m.name, m.family, m.kind, quality(m.heldout, "cover"), quality(m.heldout, "secret"),
              f"{m.size_mb:.0f} MB") for m in models]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
