@@ -5,7 +5,8 @@ precision, training throughput per crop size, and whether the input pipeline kee
 
 1. Inference: hide + reveal of 224x224 images through the Keras networks in graph mode
    (``tf.function``), batch 1 (latency) and batch 16 (throughput), float32 and
-   mixed_bfloat16; the networks' convolution GFLOP per image and the GFLOP/s that achieves.
+   mixed_bfloat16, SCNN with its BatchNorms kept and folded into the convolutions; the
+   networks' convolution GFLOP per image and the GFLOP/s that achieves.
 2. Training: one graph-mode training step (both of SCNN's optimizers) of ``--batch`` pairs at
    each ``--train-sizes`` crop, fed from tensors already in memory, and fed from the real
    tf.data pipeline on ``--data``; the pipeline alone; pairs per second of each. The
@@ -26,6 +27,8 @@ import numpy as np
 import tensorflow as tf
 from reporting import emit, median_ms
 
+from keras_steg.batchnorm import batchnorm_layers
+from keras_steg.batchnorm_folding import fold_batchnorm
 from keras_steg.flops import conv_gflops
 from keras_steg.models.registry import build_model, get_family
 from keras_steg.training import TrainConfig, make_datasets
@@ -37,18 +40,23 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 SIZE = 224
 
 
-def inference_row(family: str, precision: str, repeats: int) -> dict:
-    """Latency (ms, batch 1) and throughput (images/s, batch 16) of hide + reveal at 224."""
+def inference_row(family: str, precision: str, repeats: int, folded: bool = False) -> dict:
+    """Latency (ms, batch 1) and throughput (images/s, batch 16) of hide + reveal at 224;
+    ``folded``: with BatchNorm folded into the convolutions, as exported models are."""
     keras.mixed_precision.set_global_policy(precision)
     model = build_model(family, **FAMILIES[family])
+    sender, receiver = model.sender, model.receiver
+    if folded:
+        sender, receiver = fold_batchnorm(sender), fold_batchnorm(receiver)
 
     @tf.function(jit_compile=False)
     def hide_and_reveal(cover, secret):
-        container = model.sender({"cover": cover, "secret": secret}, training=False)
-        return model.receiver(container, training=False)
+        container = sender({"cover": cover, "secret": secret}, training=False)
+        return receiver(container, training=False)
 
     rng = np.random.default_rng(0)
-    result = {"family": family, "precision": precision}
+    result = {"family": family, "precision": precision, "batchnorm": "folded" if folded else
+              ("kept" if batchnorm_layers(model) else "none")}
     for batch, key in ((1, "latency_ms"), (16, "batch16_ms")):
         cover, secret = (tf.constant(rng.random((batch, SIZE, SIZE, 3), np.float32)) for _ in range(2))
         result[key] = median_ms(lambda c=cover, s=secret: hide_and_reveal(c, s).numpy(),
@@ -111,7 +119,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     get_family(args.train_family)
 
-    inference = [inference_row(f, p, args.repeats) for f in args.families for p in args.precisions]
+    # Families with BatchNorm (SCNN) run with it kept and folded: the before / after.
+    foldings = {f: (False, True) if batchnorm_layers(build_model(f, **FAMILIES[f])) else (False,)
+                for f in args.families}
+    inference = [inference_row(f, p, args.repeats, folded)
+                 for f in args.families for p in args.precisions for folded in foldings[f]]
     training = [training_row(size, args) for size in args.train_sizes]
     command = " ".join(["python benchmarks/speed.py", *(sys.argv[1:] if argv is None else argv)])
     lines = [
@@ -120,10 +132,13 @@ def main(argv: list[str] | None = None) -> None:
         f"TensorFlow CPU device(s), TensorFlow {tf.__version__}, Keras {keras.__version__}.", "",
         f"## Hide + reveal at {SIZE}x{SIZE} (Keras networks, graph mode, untrained weights)", "",
         f"Median of {args.repeats} runs (batch 16: {max(2, args.repeats // 2)}) after a warm-up. "
-        "GFLOP: the convolutions of sender + receiver for one image; GFLOP/s at batch 16.", "",
-        "| family | precision | batch 1 (ms) | batch 16 (images/s) | GFLOP / image | GFLOP/s |",
-        "|---|---|---:|---:|---:|---:|",
-        *[f"| {r['family']} | {r['precision']} | {r['latency_ms']:.0f} | {r['images_per_s']:.1f} | "
+        "GFLOP: the convolutions of sender + receiver for one image; GFLOP/s at batch 16. "
+        "BatchNorm 'folded': moved into the convolutions before it, as `keras-steg export` "
+        "serves it (`keras_steg.batchnorm_folding`).", "",
+        "| family | precision | BatchNorm | batch 1 (ms) | batch 16 (images/s) | GFLOP / image | GFLOP/s |",
+        "|---|---|---|---:|---:|---:|---:|",
+        *[f"| {r['family']} | {r['precision']} | {r['batchnorm']} | {r['latency_ms']:.0f} | "
+          f"{r['images_per_s']:.1f} | "
           f"{r['gflop']:.1f} | {r['gflops']:.0f} |" for r in inference],
         "",
         f"## Training step, {args.train_family}, {args.batch} cover/secret pairs a step", "",

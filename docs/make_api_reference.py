@@ -32,7 +32,8 @@ MODULES = [
     "keras_steg.channel_spec", "keras_steg.attacks", "keras_steg.robustness", "keras_steg.tiling",
     "keras_steg.metrics", "keras_steg.losses", "keras_steg.evaluation", "keras_steg.media_evaluation",
     "keras_steg.imageio", "keras_steg.scramble", "keras_steg.precision", "keras_steg.flops",
-    "keras_steg.batchnorm", "keras_steg.steganalysis.stegexpose", "keras_steg.steganalysis.lsb",
+    "keras_steg.batchnorm", "keras_steg.batchnorm_folding", "keras_steg.steganalysis.stegexpose",
+    "keras_steg.steganalysis.lsb",
     "keras_steg.steganalysis.cnn", "keras_steg.steganalysis.diffmap", "keras_steg.steganalysis.roc",
     "keras_steg.steganalysis.scoring",
 ]

@@ -4,6 +4,8 @@ Layout written by ``export_model(model, out)``::
 
     out/sender/      SavedModel, signature serving_default(cover, secret) -> {"container"}
     out/receiver/    SavedModel, signature serving_default(container) -> {"secret"}
+    out/*/batchnorm_folds.json  the BatchNorms folded into convolutions in that graph, so
+                       ``load_weights_into`` can restore the unfolded weights
     out/model.keras  the whole StegModel, for fine-tuning (optional)
     out/metadata.json  family and its builder config, channels, spatial multiples, and
                        measured quality if given
@@ -20,8 +22,10 @@ import tensorflow as tf
 from tensorflow.python.trackable.autotrackable import AutoTrackable
 
 from keras_steg.batchnorm import all_layers
+from keras_steg.batchnorm_folding import fold_batchnorm, fold_pairs, fold_records, unfold_weights
 
 METADATA = "metadata.json"
+FOLDS = "batchnorm_folds.json"
 
 
 def _float32_config(config):
@@ -57,43 +61,76 @@ def _image_spec(channels: int, name: str) -> tf.TensorSpec:
 WEIGHT_DTYPES = ("float32", "float16")
 
 
-def _write_saved_model(model: keras.Model, output: str, input_signature: list, path: str | Path,
-                       weights_dtype: str = "float32") -> None:
-    """Save ``model`` (float32) as the ``serve`` endpoint and ``serving_default`` signature
-    returning ``{output: model(inputs)}``.
+def _served_variables(model: keras.Model, serving: keras.Model, folded: list) -> dict[int, object]:
+    """{id of each of ``model``'s variables: the variable the SavedModel lists in its place}:
+    the served copy's variable of the same layer, or, for a BatchNorm folded away, its own."""
+    if serving is model:
+        return {id(v): v for v in model.variables}
+    gone = {pair.batchnorm.name for pair in folded}
+    served = {layer.name: layer for layer in all_layers(serving)}
+    mapping = {}
+    for layer in all_layers(model):
+        if isinstance(layer, keras.Model) or not layer.weights:
+            continue
+        # A folded conv without a bias gains one in the copy: zip keeps the kernel's match.
+        twins = layer.weights if layer.name in gone else served[layer.name].weights
+        mapping.update((id(v), twin) for v, twin in zip(layer.weights, twins))
+    return mapping
 
-    Written with ``tf.saved_model.save`` on a small trackable rather than keras' ExportArchive,
-    which in Keras 3.15 stores every variable twice (the SavedModel doubled in size).
-    The root keeps ``variables`` / ``trainable_variables`` / ``non_trainable_variables`` lists,
-    in the Keras model's order, for ``keras.layers.TFSMLayer`` and for ``load_weights_into``.
-    ``weights_dtype="float16"`` stores the weights in half the space and casts them back to
-    float32 inside the graph (``stateless_call``): the computation stays float32.
+
+def _write_saved_model(model: keras.Model, output: str, input_signature: list, path: str | Path,
+                       weights_dtype: str = "float32") -> list[dict]:
+    """Save ``model`` (float32) as the ``serve`` endpoint and ``serving_default`` signature
+    returning ``{output: model(inputs)}`` -> the BatchNorm folds it made (``fold_records``).
+
+    The served graph is ``fold_batchnorm(model)``: every BatchNorm right after a convolution is
+    folded into it (same outputs, one memory pass fewer each). Written with
+    ``tf.saved_model.save`` on a small trackable rather than keras' ExportArchive, which in
+    Keras 3.15 stores every variable twice (the SavedModel doubled in size).
+    The root keeps ``variables`` / ``trainable_variables`` / ``non_trainable_variables`` lists
+    aligned with the Keras model's own (folded kernels in place of the kernels, the folded
+    BatchNorms' vectors kept), for ``keras.layers.TFSMLayer`` and for ``load_weights_into``,
+    which unfolds them. ``weights_dtype="float16"`` stores the weights in half the space and
+    casts them back to float32 inside the graph (``stateless_call``): the computation stays
+    float32.
     """
     if weights_dtype not in WEIGHT_DTYPES:
         raise ValueError(f"weights dtype must be one of {WEIGHT_DTYPES}, got {weights_dtype!r}")
+    folded = fold_pairs(model)
+    serving = fold_batchnorm(model) if folded else model
+    listed = _served_variables(model, serving, folded)
+    every = {id(v): v for v in [*listed.values(), *serving.variables]}
     root = AutoTrackable()
     if weights_dtype == "float32":
-        stored = {id(v): v.value for v in model.variables}
+        stored = {key: v.value for key, v in every.items()}
 
         def fn(inputs):
-            return {output: model(inputs, training=False)}
+            return {output: serving(inputs, training=False)}
     else:
-        stored = {id(v): tf.Variable(tf.cast(v.value, tf.float16), trainable=v.trainable,
-                                     name=v.name) for v in model.variables}
+        stored = {key: tf.Variable(tf.cast(v.value, tf.float16), trainable=v.trainable, name=v.name)
+                  for key, v in every.items()}
 
         def fn(inputs):
             def restored(variables):
                 return [tf.cast(stored[id(v)], tf.float32) for v in variables]
 
-            out, _ = model.stateless_call(restored(model.trainable_variables),
-                                          restored(model.non_trainable_variables), inputs,
-                                          training=False)
+            out, _ = serving.stateless_call(restored(serving.trainable_variables),
+                                            restored(serving.non_trainable_variables), inputs,
+                                            training=False)
             return {output: out}
-    root.variables = [stored[id(v)] for v in model.variables]
-    root.trainable_variables = [stored[id(v)] for v in model.trainable_variables]
-    root.non_trainable_variables = [stored[id(v)] for v in model.non_trainable_variables]
+
+    def saved(variables):
+        return [stored[id(listed[id(v)])] for v in variables]
+
+    root.variables = saved(model.variables)
+    root.trainable_variables = saved(model.trainable_variables)
+    root.non_trainable_variables = saved(model.non_trainable_variables)
     root.serve = tf.function(fn, input_signature=input_signature)
     tf.saved_model.save(root, str(path), signatures={"serving_default": root.serve})
+    folds = fold_records(model, folded)
+    # Beside saved_model.pb, so each SavedModel folder carries what undoes its folding.
+    (Path(path) / FOLDS).write_text(json.dumps(folds, indent=1) + "\n")
+    return folds
 
 
 def export_sender(sender: keras.Model, path: str | Path, weights_dtype: str = "float32") -> None:
@@ -178,6 +215,9 @@ def _assign_from_saved_model(model: keras.Model, path: Path) -> None:
         raise ValueError(f"{path}: its variables do not match the {model.name} network")
     for s, t in zip(saved, target):
         t.assign(np.asarray(s.numpy()).astype(t.dtype))
+    folds = path / FOLDS
+    if folds.exists():
+        unfold_weights(model, json.loads(folds.read_text()))
 
 
 def load_weights_into(model, source: str | Path) -> None:

@@ -11,22 +11,16 @@ import sys
 
 import pytest
 
-# Trains the same model on the same fixed batches (no shuffling: each new iterator of a
-# reshuffling pipeline gives other batches) on one device and mirrored on two; prints both
-# loss trajectories as JSON.
-TRAJECTORIES = """
-import json, sys
-import numpy as np, keras
-from keras_steg.distribute import make_strategy, use_cpu_replicas
-use_cpu_replicas(2)
-import tensorflow as tf
+# Both scripts below end with this: the same model on the same fixed batches (no shuffling:
+# each new iterator of a reshuffling pipeline gives other batches) under each named strategy,
+# then their loss trajectories printed as JSON.
+FIT_UNDER_EACH = """
 from keras_steg import build_model
 family, config = sys.argv[1], json.loads(sys.argv[2])
 rng = np.random.default_rng(0)
 data = {k: rng.random((24, 32, 32, 3), dtype=np.float32) for k in ("cover", "secret")}
 result = {}
-for name in ("none", "mirrored"):
-    strategy = make_strategy(name)
+for name, strategy in strategies:
     keras.utils.set_random_seed(0)
     with strategy.scope():
         model = build_model(family, **config)
@@ -37,6 +31,16 @@ for name in ("none", "mirrored"):
     result[name] = {"loss": history.history["loss"], "replicas": strategy.num_replicas_in_sync}
 print(json.dumps(result))
 """
+
+# One device, then mirrored on two logical CPU devices.
+TRAJECTORIES = """
+import json, sys
+import numpy as np, keras
+from keras_steg.distribute import make_strategy, use_cpu_replicas
+use_cpu_replicas(2)
+import tensorflow as tf
+strategies = [("none", make_strategy("none")), ("mirrored", make_strategy("mirrored"))]
+""" + FIT_UNDER_EACH
 
 
 @pytest.mark.parametrize("family,config,rtol", [
@@ -55,11 +59,17 @@ def test_mirrored_training_follows_the_single_device_trajectory(family, config, 
     assert mirrored == pytest.approx(single, rel=rtol)
 
 
-def test_cli_trains_scnn_mirrored_on_two_cpu_replicas(photo_files, tmp_path):
+def _photo_folder(photo_files, tmp_path):
+    """The test photos copied into one folder, as `keras-steg train --data` takes them."""
     folder = tmp_path / "photos"
     folder.mkdir()
     for f in photo_files:
         shutil.copy(f, folder)
+    return folder
+
+
+def test_cli_trains_scnn_mirrored_on_two_cpu_replicas(photo_files, tmp_path):
+    folder = _photo_folder(photo_files, tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "keras_steg.cli", "train", "--data", str(folder),
          "--out", str(tmp_path / "run"), "--size", "32", "--val-size", "32", "--batch", "4",
@@ -87,22 +97,8 @@ import tensorflow as tf
 from keras_steg.distribute import make_strategy
 strategy = make_strategy("multiworker")  # before any other TensorFlow work
 import numpy as np, keras
-from keras_steg import build_model
-family, config = sys.argv[1], json.loads(sys.argv[2])
-rng = np.random.default_rng(0)
-data = {k: rng.random((24, 32, 32, 3), dtype=np.float32) for k in ("cover", "secret")}
-result = {}
-for name, scope in (("multiworker", strategy), ("none", tf.distribute.get_strategy())):
-    keras.utils.set_random_seed(0)
-    with scope.scope():
-        model = build_model(family, **config)
-        two = {"reveal_optimizer": keras.optimizers.Adam(1e-3)} if family == "scnn" else {}
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), **two)
-    batches = tf.data.Dataset.from_tensor_slices(data).batch(8)
-    history = model.fit(batches, epochs=4, verbose=0, shuffle=False)
-    result[name] = {"loss": history.history["loss"], "replicas": scope.num_replicas_in_sync}
-print(json.dumps(result))
-"""
+strategies = [("multiworker", strategy), ("none", tf.distribute.get_strategy())]
+""" + FIT_UNDER_EACH
 
 
 def _free_ports(count: int) -> list[int]:
@@ -154,10 +150,7 @@ def test_two_worker_processes_follow_the_single_device_trajectory(family, config
 
 
 def test_cli_trains_on_two_local_workers(photo_files, tmp_path):
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for f in photo_files:
-        shutil.copy(f, folder)
+    folder = _photo_folder(photo_files, tmp_path)
     out = tmp_path / "run"
     results = _run_workers(
         [sys.executable, "-m", "keras_steg.cli", "train", "--data", str(folder), "--out", str(out),

@@ -170,3 +170,25 @@ def test_float16_weights_halve_the_files_and_compute_in_float32(exported, tmp_pa
     assert fresh.sender.get_weights()[0].dtype == np.float32
     with pytest.raises(ValueError, match="weights dtype"):
         export_model(model, tmp_path / "bad", weights_dtype="int8")
+
+
+def _graph_ops(saved_model_dir) -> list[str]:
+    """Every op type in a SavedModel's graph, inside its functions too."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    proto = saved_model_pb2.SavedModel()
+    proto.ParseFromString((saved_model_dir / "saved_model.pb").read_bytes())
+    graph = proto.meta_graphs[0].graph_def
+    return [n.op for n in graph.node] + [n.op for f in graph.library.function for n in f.node_def]
+
+
+def test_exported_graph_has_batchnorm_folded_and_training_gets_the_original_back(exported):
+    """The served R-net has no BatchNorm arithmetic (no Rsqrt: folded into the convolutions),
+    yet loading the folder for training restores every original weight and statistic."""
+    model, out = exported
+    assert "Rsqrt" not in _graph_ops(out / "receiver") + _graph_ops(out / "sender")
+    assert len(json.loads((out / "receiver" / "batchnorm_folds.json").read_text())) == 5
+    fresh = build_model("scnn")
+    load_weights_into(fresh, out)
+    for want, got in zip(model.variables, fresh.variables):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-6, err_msg=want.path)
