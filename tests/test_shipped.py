@@ -1,6 +1,8 @@
 """The shipped SCNN weights and `keras-steg demo`, exactly as a user runs them."""
 
+import configparser
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,17 @@ def test_scnn_is_shipped_with_its_card():
     assert "scnn" in shipped_models()
     for part in ("sender/saved_model.pb", "receiver/saved_model.pb", "metadata.json", "MODEL_CARD.md"):
         assert (folder / part).is_file(), part
+
+
+def test_a_wheel_install_carries_every_shipped_model():
+    """setup.cfg's data_files must list each model folder, or a non-editable install lacks it."""
+    repo = Path(__file__).resolve().parent.parent
+    config = configparser.ConfigParser()
+    config.read(repo / "setup.cfg")
+    installed = set(config["options.data_files"])
+    for name in shipped_models():
+        for part in ("", "/sender", "/sender/variables", "/receiver", "/receiver/variables"):
+            assert f"share/keras_steg/saved_models/{name}{part}" in installed, (name, part)
 
 
 def test_demo_writes_its_files_and_really_hides(tmp_path, capsys):
