@@ -2,7 +2,7 @@
 memory and quality, on this machine.
 
     python benchmarks/large_image.py --cover PHOTO --secret PHOTO [--model scnn --width 4000
-        --height 3000 --tile 768 --out benchmarks/results/large_image.md]
+        --height 3000 --precision float32 --tile 768 --out benchmarks/results/large_image.md]
 
 The two photos are resized (bicubic) to the target size. The container goes through an 8-bit
 PNG file on disk, as a user's would. Peak memory is the process's maximum resident set size
@@ -39,14 +39,18 @@ def main() -> None:
     parser.add_argument("--model", default="scnn")
     parser.add_argument("--width", type=int, default=4000)
     parser.add_argument("--height", type=int, default=3000)
-    parser.add_argument("--tile", type=int, default=768, help="tile side (0: one pass)")
+    parser.add_argument("--tile", type=int, help="tile side (default: what hide/reveal use at "
+                        "this precision, keras_steg.inference.TILES; 0: one pass)")
+    parser.add_argument("--precision", choices=["float32", "bfloat16"], default="float32")
     parser.add_argument("--out", help="also write the Markdown report here")
     args = parser.parse_args()
 
     size = (args.width, args.height)
     cover = cv2.resize(read_image(args.cover), size, interpolation=cv2.INTER_CUBIC)
     secret = cv2.resize(read_image(args.secret), size, interpolation=cv2.INTER_CUBIC)
-    loaded = from_saved_models(args.model)
+    loaded = from_saved_models(args.model, args.precision)
+    if args.tile is None:
+        args.tile = loaded.tile
     steg = Steganographer(**{**loaded.__dict__, "tile": args.tile or None})
     steg.reveal(cover[:64, :64])  # load and trace both graphs before timing
     steg.hide(cover[:64, :64], secret[:64, :64])
@@ -66,9 +70,11 @@ def main() -> None:
         f"# {args.width}x{args.height} hide and reveal, model {args.model}, tile "
         f"{args.tile or 'none (one pass)'}",
         "",
-        f"Machine: {platform.machine()}, {platform.processor() or 'CPU'}, float32 SavedModels. "
+        f"Machine: {platform.machine()}, {platform.processor() or 'CPU'}, {args.precision} "
+        "SavedModels. "
         f"Command: `python benchmarks/large_image.py --cover {args.cover} --secret {args.secret} "
-        f"--model {args.model} --width {args.width} --height {args.height} --tile {args.tile}`",
+        f"--model {args.model} --width {args.width} --height {args.height} --tile {args.tile} "
+        f"--precision {args.precision}`",
         "",
         "| hide + write PNG (s) | read PNG + reveal (s) | peak RSS after loading (GB) | "
         "peak RSS (GB) | cover PSNR (dB) | secret PSNR (dB) |",

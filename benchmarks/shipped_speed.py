@@ -1,8 +1,9 @@
-"""Hide and reveal time of the shipped models, as users run them (float32 SavedModels through
-``keras_steg.hide`` / ``keras_steg.reveal`` on uint8 images; the same per-frame path video takes).
+"""Hide and reveal time of the shipped models, as users run them (the SavedModels' float32 and
+bfloat16 signatures through ``keras_steg.hide`` / ``keras_steg.reveal`` on uint8 images; the
+same per-frame path video takes).
 
     python benchmarks/shipped_speed.py [--sizes 256 1280x720 --models scnn exypno
-        --repeats 5 --out benchmarks/results/shipped_speed.md]
+        --precisions float32 bfloat16 --repeats 5 --out benchmarks/results/shipped_speed.md]
 
 Uses the bundled sample photos (resized to each size), so it needs no data folder. Median of
 ``--repeats`` runs after one warm-up run; everything is timed in one run, in turn, so the
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["256"], help="WIDTHxHEIGHT or SIDE")
     parser.add_argument("--models", nargs="+", default=image_models)
+    parser.add_argument("--precisions", nargs="+", default=["float32", "bfloat16"],
+                        choices=["float32", "bfloat16"])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", help="also write the Markdown report here")
     args = parser.parse_args(argv)
@@ -43,23 +46,26 @@ def main(argv: list[str] | None = None) -> None:
     photos = read_image(SAMPLES / "cover.jpg"), read_image(SAMPLES / "secret.jpg")
     rows = []
     for name in args.models:
-        steg = from_saved_models(name)
         for size in map(parse_size, args.sizes):
             cover, secret = (cv2.resize(p, size, interpolation=cv2.INTER_AREA) for p in photos)
-            container = steg.hide(cover, secret)
-            hide_ms = median_ms(lambda s=steg, c=cover, x=secret: s.hide(c, x), args.repeats)
-            reveal_ms = median_ms(lambda s=steg, c=container: s.reveal(c), args.repeats)
-            rows.append((name, f"{size[0]}x{size[1]}", hide_ms, reveal_ms))
+            for precision in args.precisions:
+                steg = from_saved_models(name, precision)
+                container = steg.hide(cover, secret)
+                hide_ms = median_ms(lambda s=steg, c=cover, x=secret: s.hide(c, x), args.repeats)
+                reveal_ms = median_ms(lambda s=steg, c=container: s.reveal(c), args.repeats)
+                rows.append((name, f"{size[0]}x{size[1]}", precision, hide_ms, reveal_ms))
     command = " ".join(["python benchmarks/shipped_speed.py", "--sizes", *args.sizes, "--models",
-                        *args.models, "--repeats", str(args.repeats)])
+                        *args.models, "--precisions", *args.precisions, "--repeats", str(args.repeats)])
     lines = ["# Hide and reveal time of the shipped models", "",
-             f"Command: `{command}`. float32 SavedModels through `keras_steg.hide` / "
+             f"Command: `{command}`. SavedModels (BatchNorm folded) through `keras_steg.hide` / "
              f"`keras_steg.reveal` (uint8 in and out; images above 768 px a side go through in "
              f"tiles), batch 1, median of {args.repeats} runs after a warm-up; "
              f"{platform.machine()} CPU ({tf.config.threading.get_intra_op_parallelism_threads() or 'all'} "
              f"threads), TensorFlow {tf.__version__}.", "",
-             "| model | image | hide (ms) | reveal (ms) | hide + reveal (ms) |", "|---|---|---:|---:|---:|"]
-    lines += [f"| {name} | {size} | {h:.0f} | {r:.0f} | {h + r:.0f} |" for name, size, h, r in rows]
+             "| model | image | precision | hide (ms) | reveal (ms) | hide + reveal (ms) |",
+             "|---|---|---|---:|---:|---:|"]
+    lines += [f"| {name} | {size} | {precision} | {h:.0f} | {r:.0f} | {h + r:.0f} |"
+              for name, size, precision, h, r in rows]
     emit("\n".join(lines), args.out)
 
 

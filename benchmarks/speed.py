@@ -68,18 +68,18 @@ def inference_row(family: str, precision: str, repeats: int, folded: bool = Fals
     return result
 
 
-def _step_times(step, batches, warmup: int = 2) -> list[float]:
-    times = []
-    for i, batch in enumerate(batches):
-        start = time.perf_counter()
-        float(step(batch)["loss"])  # waits for the step
-        if i >= warmup:
-            times.append(time.perf_counter() - start)
-    return times
+def _step_seconds(step, batch) -> float:
+    start = time.perf_counter()
+    float(step(batch)["loss"])  # waits for the step
+    return time.perf_counter() - start
 
 
 def training_row(size: int, args) -> dict:
-    """One size: ms per step from memory and from the pipeline, and the pipeline alone."""
+    """One size: ms per step from memory and from the pipeline, and the pipeline alone.
+
+    The in-memory and the pipeline-fed steps alternate, so a machine slowing down or speeding
+    up during the run affects both alike (timed one block after the other, the first block
+    came out up to 15 % slower on this noisy machine, whichever it was)."""
     cfg = TrainConfig(data=args.data, out="/tmp/unused", model=args.train_family, crop=size,
                       val_size=max(size, 64), batch=args.batch, precision=args.train_precision)
     train_ds, _, _ = make_datasets(cfg)
@@ -88,11 +88,16 @@ def training_row(size: int, args) -> dict:
 
     model = make_model(cfg)
     step = tf.function(model.train_step)
-    steps = args.train_steps
-    in_memory = list(train_ds.take(steps + 2))
-    memory_s = np.median(_step_times(step, in_memory))
+    warmup, steps = 2, args.train_steps
+    in_memory = list(train_ds.take(steps + warmup))
     iterator = iter(train_ds)
-    piped_s = np.median(_step_times(step, (next(iterator) for _ in range(steps + 2))))
+    memory, piped = [], []
+    for i, batch in enumerate(in_memory):
+        times = _step_seconds(step, batch), _step_seconds(step, next(iterator))
+        if i >= warmup:
+            memory.append(times[0])
+            piped.append(times[1])
+    memory_s, piped_s = np.median(memory), np.median(piped)
     start = time.perf_counter()
     batches = 4 * steps
     for _ in range(batches):
@@ -115,8 +120,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train-sizes", nargs="+", type=int, default=[64, 128, 224])
     parser.add_argument("--train-steps", type=int, default=6)
     parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--intra-op", type=int, default=0,
+                        help="threads inside one op (0: TensorFlow's default, one per core)")
+    parser.add_argument("--inter-op", type=int, default=0,
+                        help="ops run side by side (0: TensorFlow's default)")
     parser.add_argument("--out", help="also write the Markdown report here")
     args = parser.parse_args(argv)
+    # Before the first op: TensorFlow fixes its thread pools when it starts its runtime.
+    tf.config.threading.set_intra_op_parallelism_threads(args.intra_op)
+    tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)
     get_family(args.train_family)
 
     # Families with BatchNorm (SCNN) run with it kept and folded: the before / after.
@@ -129,7 +141,8 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# Speed on this machine", "",
         f"Command: `{command}`. {platform.machine()} CPU, {len(tf.config.list_logical_devices('CPU'))} "
-        f"TensorFlow CPU device(s), TensorFlow {tf.__version__}, Keras {keras.__version__}.", "",
+        f"TensorFlow CPU device(s), threads intra-op {args.intra_op or 'default'}, inter-op "
+        f"{args.inter_op or 'default'}; TensorFlow {tf.__version__}, Keras {keras.__version__}.", "",
         f"## Hide + reveal at {SIZE}x{SIZE} (Keras networks, graph mode, untrained weights)", "",
         f"Median of {args.repeats} runs (batch 16: {max(2, args.repeats // 2)}) after a warm-up. "
         "GFLOP: the convolutions of sender + receiver for one image; GFLOP/s at batch 16. "
@@ -142,9 +155,10 @@ def main(argv: list[str] | None = None) -> None:
           f"{r['gflop']:.1f} | {r['gflops']:.0f} |" for r in inference],
         "",
         f"## Training step, {args.train_family}, {args.batch} cover/secret pairs a step", "",
-        f"Median of {args.train_steps} graph-mode steps after 2 warm-up steps. 'in memory': batches "
-        "taken from the pipeline beforehand; 'from the pipeline': the tf.data pipeline feeding the "
-        "step as in training; 'pipeline alone': producing one batch with no training.", "",
+        f"Median of {args.train_steps} graph-mode steps of each kind after 2 warm-up steps, the two "
+        "kinds alternating. 'in memory': batches taken from the pipeline beforehand; 'from the "
+        "pipeline': the tf.data pipeline feeding the step as in training; 'pipeline alone': "
+        "producing one batch with no training.", "",
         "| crop | precision | in memory (ms / step) | pairs / s | from the pipeline (ms / step) | "
         "pipeline cost | pipeline alone (ms / batch) |",
         "|---:|---|---:|---:|---:|---:|---:|",

@@ -101,7 +101,7 @@ def fold_batchnorm(model: keras.Model) -> keras.Model:
 
     def clone(layer):
         if layer.name in pairs:
-            return FoldedBatchNorm(name=layer.name, dtype=layer.dtype_policy)
+            return FoldedBatchNorm(name=layer.name, dtype=layer.dtype_policy.name)
         if layer.name in convs:
             return layer.__class__.from_config({**layer.get_config(), "use_bias": True})
         return layer.__class__.from_config(layer.get_config())

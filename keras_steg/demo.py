@@ -38,15 +38,17 @@ def save_figure(path: Path, images: dict[str, np.ndarray], scores: dict[str, flo
     plt.close(fig)
 
 
-def run_demo(output: str | Path, model: str | None = None, overwrite: bool = False) -> list[str]:
-    """Hide samples/secret.jpg in samples/cover.jpg with ``model`` (default: shipped SCNN),
-    reveal it from the 8-bit container, write OUTPUT_FILES into ``output``; returns the report
-    lines (paths, PSNR and SSIM of both pairs)."""
+def run_demo(output: str | Path, model: str | None = None, overwrite: bool = False,
+             precision: str = "float32") -> list[str]:
+    """Hide samples/secret.jpg in samples/cover.jpg with ``model`` (default: shipped SCNN)
+    computing in ``precision`` (``from_saved_models``), reveal it from the 8-bit container,
+    write OUTPUT_FILES into ``output``; returns the report lines (paths, PSNR and SSIM of both
+    pairs)."""
     output = Path(output)
     clashes = [output / f for f in OUTPUT_FILES if (output / f).exists()]
     if clashes and not overwrite:
         raise ValueError(f"{clashes[0]}: already exists (use --overwrite to replace the demo output)")
-    steg = from_saved_models(model)
+    steg = from_saved_models(model, precision)
     cover, secret = read_image(SAMPLES / "cover.jpg"), read_image(SAMPLES / "secret.jpg")
     container = steg.hide(cover, secret)
     revealed = steg.reveal(container)

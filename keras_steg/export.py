@@ -4,6 +4,7 @@ Layout written by ``export_model(model, out)``::
 
     out/sender/      SavedModel, signature serving_default(cover, secret) -> {"container"}
     out/receiver/    SavedModel, signature serving_default(container) -> {"secret"}
+                     (each also has serving_bfloat16: the same, computing in bfloat16)
     out/*/batchnorm_folds.json  the BatchNorms folded into convolutions in that graph, so
                        ``load_weights_into`` can restore the unfolded weights
     out/model.keras  the whole StegModel, for fine-tuning (optional)
@@ -54,11 +55,49 @@ def float32_copy(model: keras.Model) -> keras.Model:
     return copy
 
 
+def _output_layers(model: keras.Model) -> set[str]:
+    """Names of the layers that make ``model``'s outputs: each output layer and, back through
+    the weightless ones (a sigmoid), the first layer with weights (the last convolution);
+    looked up inside nested models too."""
+    names: set[str] = set()
+    for tensor in model.outputs:
+        layer = tensor._keras_history.operation
+        while True:
+            if isinstance(layer, keras.Model):
+                names |= _output_layers(layer)
+                break
+            names.add(layer.name)
+            inputs = layer._inbound_nodes[0].input_tensors if layer._inbound_nodes else []
+            if layer.weights or len(inputs) != 1:
+                break
+            layer = inputs[0]._keras_history.operation
+    return names
+
+
+def bfloat16_copy(model: keras.Model) -> keras.Model:
+    """A copy of the functional float32 ``model`` (same weights) computing in bfloat16
+    (``mixed_bfloat16``: float32 variables cast on use), except its last convolution and
+    output activation, which stay float32 so the [0, 1] image it returns keeps float32 steps
+    (bfloat16 resolves only ~1/256 near 1, a whole 8-bit level)."""
+    keep = _output_layers(model)
+
+    def clone(layer):
+        policy = "float32" if layer.name in keep else "mixed_bfloat16"
+        return layer.__class__.from_config({**layer.get_config(), "dtype": policy})
+
+    copy = keras.models.clone_model(model, clone_function=clone, recursive=True)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def _image_spec(channels: int, name: str) -> tf.TensorSpec:
     return tf.TensorSpec([None, None, None, channels], tf.float32, name=name)
 
 
 WEIGHT_DTYPES = ("float32", "float16")
+# The second signature of every exported SavedModel: the same network computing in bfloat16
+# (about twice as fast on CPUs with AVX512_BF16 or AMX, emulated and slow elsewhere).
+BFLOAT16_SIGNATURE = "serving_bfloat16"
 
 
 def _served_variables(model: keras.Model, serving: keras.Model, folded: list) -> dict[int, object]:
@@ -78,6 +117,14 @@ def _served_variables(model: keras.Model, serving: keras.Model, folded: list) ->
     return mapping
 
 
+def _same_layer_variables(copy: keras.Model, original: keras.Model) -> dict[int, object]:
+    """{id of each of ``copy``'s variables: ``original``'s variable of the same layer and place}
+    (a clone keeps the layer names)."""
+    layers = {layer.name: layer for layer in all_layers(original)}
+    return {id(v): twin for layer in all_layers(copy) if not isinstance(layer, keras.Model)
+            for v, twin in zip(layer.weights, layers[layer.name].weights)}
+
+
 def _write_saved_model(model: keras.Model, output: str, input_signature: list, path: str | Path,
                        weights_dtype: str = "float32") -> list[dict]:
     """Save ``model`` (float32) as the ``serve`` endpoint and ``serving_default`` signature
@@ -92,7 +139,8 @@ def _write_saved_model(model: keras.Model, output: str, input_signature: list, p
     BatchNorms' vectors kept), for ``keras.layers.TFSMLayer`` and for ``load_weights_into``,
     which unfolds them. ``weights_dtype="float16"`` stores the weights in half the space and
     casts them back to float32 inside the graph (``stateless_call``): the computation stays
-    float32.
+    float32. A second signature, ``serving_bfloat16``, runs ``bfloat16_copy`` of the served
+    graph on the same stored variables.
     """
     if weights_dtype not in WEIGHT_DTYPES:
         raise ValueError(f"weights dtype must be one of {WEIGHT_DTYPES}, got {weights_dtype!r}")
@@ -119,6 +167,17 @@ def _write_saved_model(model: keras.Model, output: str, input_signature: list, p
                                             training=False)
             return {output: out}
 
+    fast = bfloat16_copy(serving)
+    twins = _same_layer_variables(fast, serving)
+
+    def fn_bfloat16(inputs):
+        def restored(variables):
+            return [tf.cast(stored[id(twins[id(v)])], tf.float32) for v in variables]
+
+        out, _ = fast.stateless_call(restored(fast.trainable_variables),
+                                     restored(fast.non_trainable_variables), inputs, training=False)
+        return {output: tf.cast(out, tf.float32)}
+
     def saved(variables):
         return [stored[id(listed[id(v)])] for v in variables]
 
@@ -126,7 +185,9 @@ def _write_saved_model(model: keras.Model, output: str, input_signature: list, p
     root.trainable_variables = saved(model.trainable_variables)
     root.non_trainable_variables = saved(model.non_trainable_variables)
     root.serve = tf.function(fn, input_signature=input_signature)
-    tf.saved_model.save(root, str(path), signatures={"serving_default": root.serve})
+    root.serve_bfloat16 = tf.function(fn_bfloat16, input_signature=input_signature)
+    tf.saved_model.save(root, str(path), signatures={"serving_default": root.serve,
+                                                     BFLOAT16_SIGNATURE: root.serve_bfloat16})
     folds = fold_records(model, folded)
     # Beside saved_model.pb, so each SavedModel folder carries what undoes its folding.
     (Path(path) / FOLDS).write_text(json.dumps(folds, indent=1) + "\n")
@@ -150,11 +211,12 @@ def export_receiver(receiver: keras.Model, path: str | Path, weights_dtype: str 
 
 
 def export_model(model, out: str | Path, keras_file: bool = True, overwrite: bool = False,
-                 weights_dtype: str = "float32") -> Path:
+                 weights_dtype: str = "float32", measured: dict | None = None) -> Path:
     """Write ``out/sender``, ``out/receiver``, ``out/metadata.json`` and (optionally)
     ``out/model.keras``; refuses a non-empty ``out`` unless ``overwrite``. The family recorded
     in the metadata is the model's name ("scnn" for ``build_model("scnn")``).
-    ``weights_dtype="float16"`` halves the SavedModels on disk (they still compute in float32)."""
+    ``weights_dtype="float16"`` halves the SavedModels on disk (they still compute in float32).
+    ``measured``: held-out scores of these weights, kept in the metadata as "heldout"."""
     if weights_dtype not in WEIGHT_DTYPES:
         raise ValueError(f"weights dtype must be one of {WEIGHT_DTYPES}, got {weights_dtype!r}")
     out = Path(out)
@@ -182,6 +244,8 @@ def export_model(model, out: str | Path, keras_file: bool = True, overwrite: boo
         "receiver_multiple": 1,
         "weights_dtype": weights_dtype,
     }
+    if measured:
+        metadata["heldout"] = measured
     (out / METADATA).write_text(json.dumps(metadata, indent=2) + "\n")
     from keras_steg.inference import clear_model_cache
 

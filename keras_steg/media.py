@@ -100,13 +100,14 @@ def model_kinds(steg: Steganographer) -> tuple[str, str]:
                          f"{steg.secret_channels}-channel secrets fits no media type") from None
 
 
-def load_model(model, default: str, wanted: str) -> Steganographer:
+def load_model(model, default: str, wanted: str, precision: str = "float32") -> Steganographer:
     """``model`` (shipped name, folder or Steganographer), or the shipped ``default`` when None,
-    loaded; MediaError naming ``wanted`` ("audio in image") if the default is not installed."""
+    loaded to compute in ``precision`` (``from_saved_models``); MediaError naming ``wanted``
+    ("audio in image") if the default is not installed."""
     if isinstance(model, Steganographer):
         return model
     try:
-        return from_saved_models(model or default)
+        return from_saved_models(model or default, precision)
     except ValueError as err:
         if model:
             raise
@@ -114,13 +115,14 @@ def load_model(model, default: str, wanted: str) -> Steganographer:
                          "train one with keras-steg train and pass it with --model") from err
 
 
-def load_model_for(pair: tuple[str, str], model=None) -> Steganographer:
+def load_model_for(pair: tuple[str, str], model=None, precision: str = "float32") -> Steganographer:
     """The model for a (cover kind, secret kind) pair: ``model`` (name, folder or
-    Steganographer) or the pair's default; MediaError if it hides another pair."""
+    Steganographer) or the pair's default, in ``precision``; MediaError if it hides another
+    pair."""
     pair = (_frame_kind(pair[0]), _frame_kind(pair[1]))
     if pair not in DEFAULT_MODELS:
         raise MediaError(f"cannot hide {pair[1]} in {pair[0]}")
-    steg = load_model(model, DEFAULT_MODELS[pair], f"{pair[1]} in {pair[0]}")
+    steg = load_model(model, DEFAULT_MODELS[pair], f"{pair[1]} in {pair[0]}", precision)
     if model_kinds(steg) != pair:
         cover, secret = model_kinds(steg)
         raise MediaError(f"model {model or DEFAULT_MODELS[pair]} hides {secret} in {cover}, "
@@ -152,7 +154,7 @@ def _check_output(out: Path, kind: str, overwrite: bool, lossy: bool = False) ->
 def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os.PathLike,
               model=None, overwrite: bool = False, lossy: bool = False,
               progress: Progress | None = None, key: str | None = None, method: str = "deep",
-              bits: int = 3) -> Path:
+              bits: int = 3, precision: str = "float32") -> Path:
     """Hide the file ``secret`` in the file ``cover`` and write the container to ``out``.
 
     Kinds come from the extensions (see the module docstring for each pair); ``out`` must be
@@ -160,7 +162,8 @@ def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os
     ``model``: a shipped name, an exported folder or a Steganographer; default the pair's
     shipped model. ``key``: a passphrase that scrambles a secret image (or video frames)
     before hiding (``keras_steg.scramble``). ``method="lsb"``: the classic ``bits``-bit LSB
-    baseline instead of a model (image in image only). Returns the path written.
+    baseline instead of a model (image in image only). ``precision``: what the model computes
+    in ("float32", "bfloat16" or "auto", see ``from_saved_models``). Returns the path written.
     """
     cover_kind, secret_kind = media_kind(cover), media_kind(secret)
     out = Path(out)
@@ -175,7 +178,7 @@ def hide_file(cover: str | os.PathLike, secret: str | os.PathLike, out: str | os
         image = as_rgb_uint8(cover, "cover")
         hidden = to_hide(secret_at_size(secret, image.shape, stacklevel=3))
         return write_png(out, lsb_hide(image, hidden, bits), overwrite=True)
-    steg = load_model_for((cover_kind, secret_kind), model)
+    steg = load_model_for((cover_kind, secret_kind), model, precision)
     if cover_kind == VIDEO:
         return _hide_video(steg, cover, secret, out, lossy, progress, _keyed_frames(key, hiding=True))
     if cover_kind == AUDIO:
@@ -338,13 +341,14 @@ def _write_video(out: Path, info, frames: Iterable[np.ndarray], lossy: bool, pro
 # === reveal ===
 def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None,
                 overwrite: bool = False, progress: Progress | None = None,
-                key: str | None = None, method: str = "deep", bits: int = 3) -> Path:
+                key: str | None = None, method: str = "deep", bits: int = 3,
+                precision: str = "float32") -> Path:
     """Reveal the secret of the file ``container`` into ``out`` (its kind from the model:
     image .png, audio .wav/.flac/.aiff, or video from a video container). ``model``: a
     shipped name, folder or Steganographer; default by the container's kind (scnn for images
     and video, scnn_audio for audio). ``key``: the passphrase the secret was hidden with
     (a wrong one gives a shuffle of blocks). ``method="lsb"``: read a ``bits``-bit LSB
-    container. Returns the path written."""
+    container. ``precision`` as for ``hide_file``. Returns the path written."""
     kind = media_kind(container)
     out = Path(out)
     _refuse_same_file(out, [container])
@@ -353,7 +357,8 @@ def reveal_file(container: str | os.PathLike, out: str | os.PathLike, model=None
         revealed = lsb_reveal(as_rgb_uint8(container, "container"), bits)
         return write_png(out, _keyed(key, IMAGE, hiding=False)(revealed), overwrite=True)
     frame_kind = _frame_kind(kind)
-    steg = load_model(model, DEFAULT_MODELS[(frame_kind, frame_kind)], f"{frame_kind} in {frame_kind}")
+    steg = load_model(model, DEFAULT_MODELS[(frame_kind, frame_kind)], f"{frame_kind} in {frame_kind}",
+                      precision)
     cover_kind, secret_kind = model_kinds(steg)
     if kind == VIDEO and secret_kind != IMAGE:
         raise MediaError(f"{container}: video frames hide images; this model's secrets are {secret_kind}")
@@ -396,7 +401,7 @@ def _reveal_video(steg, container, out: Path, progress, to_show: FramesMap) -> P
 
 
 # === The package's front door ===
-IN_MEMORY_OPTIONS = ("key", "method", "bits")
+IN_MEMORY_OPTIONS = ("key", "method", "bits", "precision")
 
 
 def _check_options(options: dict) -> None:
@@ -410,9 +415,9 @@ def hide(cover, secret, out: str | os.PathLike | None = None, model=None, **opti
     """Hide ``secret`` in ``cover``.
 
     With ``out``: both are file paths of any supported kind and the container is written there
-    (``hide_file``; ``options``: overwrite, lossy, progress, key, method, bits); returns the
-    path. Without ``out``: images (paths, arrays, PIL) in, the container RGB uint8 (H, W, 3)
-    returned (``options``: key, method, bits).
+    (``hide_file``; ``options``: overwrite, lossy, progress, key, method, bits, precision);
+    returns the path. Without ``out``: images (paths, arrays, PIL) in, the container RGB uint8
+    (H, W, 3) returned (``options``: key, method, bits, precision).
     """
     if out is not None:
         return hide_file(cover, secret, out, model, **options)
@@ -424,13 +429,13 @@ def hide(cover, secret, out: str | os.PathLike | None = None, model=None, **opti
     secret = _keyed(options.get("key"), IMAGE, hiding=True)(secret)
     if _check_method(options.get("method", "deep"), (IMAGE, IMAGE)) == "lsb":
         return lsb_hide(image, secret, options.get("bits", 3))
-    return hide_image(image, secret, model)
+    return hide_image(image, secret, model, options.get("precision", "float32"))
 
 
 def reveal(container, out: str | os.PathLike | None = None, model=None, **options):
     """Reveal the secret of ``container``: written to ``out`` (``reveal_file``; returns the
     path) or, without ``out``, an image's secret returned as RGB uint8 (H, W, 3)
-    (``options``: key, method, bits, as for ``hide``)."""
+    (``options``: key, method, bits, precision, as for ``hide``)."""
     if out is not None:
         return reveal_file(container, out, model, **options)
     from keras_steg.inference import reveal as reveal_image
@@ -439,5 +444,5 @@ def reveal(container, out: str | os.PathLike | None = None, model=None, **option
     if _check_method(options.get("method", "deep"), (IMAGE, IMAGE)) == "lsb":
         revealed = lsb_reveal(as_rgb_uint8(container, "container"), options.get("bits", 3))
     else:
-        revealed = reveal_image(container, model)
+        revealed = reveal_image(container, model, options.get("precision", "float32"))
     return _keyed(options.get("key"), IMAGE, hiding=False)(revealed)

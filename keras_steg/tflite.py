@@ -29,7 +29,10 @@ def convert(saved_model: str | Path, quantize: str = "none") -> bytes:
     """A SavedModel folder's ``serving_default`` signature -> the bytes of a .tflite file."""
     if quantize not in QUANTIZATIONS:
         raise ValueError(f"quantize must be one of {', '.join(QUANTIZATIONS)}, got {quantize!r}")
-    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model))
+    # Only serving_default: the bfloat16 signature is for CPUs with bf16 instructions, and
+    # LiteRT runs float32 or quantized graphs.
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model),
+                                                         signature_keys=["serving_default"])
     if quantize in ("float16", "dynamic"):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantize == "float16":

@@ -21,6 +21,42 @@ def test_hide_and_reveal_round_trip(run, exported_scnn, photo_files, tmp_path):
     assert code == 0 and read_image(revealed).shape == read_image(photo_files[0]).shape
 
 
+def test_bfloat16_precision_hides_and_reveals_nearly_as_float32(run, photo_files, tmp_path):
+    """--precision bfloat16 runs the shipped SavedModels' bfloat16 signature: other pixels than
+    float32's (about a level on average), but as close to the cover and to the secret."""
+    from keras_steg.evaluation import pair_scores
+
+    cover, secret = read_image(photo_files[0]), read_image(photo_files[1])
+    results = {}
+    for precision in ("float32", "bfloat16"):
+        container, revealed = tmp_path / f"c_{precision}.png", tmp_path / f"r_{precision}.png"
+        assert run("hide", "--cover", photo_files[0], "--secret", photo_files[1], "-o", container,
+                   "--precision", precision)[0] == 0
+        assert run("reveal", container, "-o", revealed, "--precision", precision)[0] == 0
+        results[precision] = [read_image(f) for f in (container, revealed)]
+    # The revealed secret also inherits the containers' differences.
+    for exact, fast, most in zip(results["float32"], results["bfloat16"], (1.0, 3.0)):
+        assert 0 < np.abs(exact.astype(float) - fast).mean() < most
+    exact, fast = (pair_scores(cover, *results[p][:1], secret, *results[p][1:]) for p in results)
+    for key in ("cover_psnr", "secret_psnr"):
+        assert abs(exact[key] - fast[key]) < 0.3, (key, exact[key], fast[key])
+
+
+def test_bfloat16_precision_needs_a_model_exported_with_it(run, exported_scnn, photo_files,
+                                                           tmp_path, one_line_error):
+    import tensorflow as tf
+
+    old = tmp_path / "old_export"
+    shutil.copytree(exported_scnn, old)
+    shutil.rmtree(old / "receiver")
+    loaded = tf.saved_model.load(str(Path(exported_scnn) / "receiver"))
+    tf.saved_model.save(loaded, str(old / "receiver"),
+                        signatures={"serving_default": loaded.signatures["serving_default"]})
+    code, _, err = run("reveal", photo_files[0], "-o", tmp_path / "r.png", "--model", old,
+                       "--precision", "bfloat16")
+    one_line_error(code, err, "without a bfloat16 signature")
+
+
 def test_existing_output_is_refused_unless_overwrite(run, exported_scnn, photo_files, tmp_path,
                                                      one_line_error):
     out = tmp_path / "c.png"
@@ -136,9 +172,13 @@ def test_robustness_writes_table_csv_plot_and_keeps_them(run, exported_scnn, pho
     assert (out / "robustness.csv").read_bytes() == before
 
 
-def test_export_needs_a_keras_file(run, tmp_path, one_line_error):
+def test_export_needs_a_keras_file_or_a_model_folder(run, tmp_path, one_line_error):
     code, _, err = run("export", tmp_path / "missing.keras", "-o", tmp_path / "x")
+    one_line_error(code, err, "missing.keras: no such file")
+    (tmp_path / "notes.txt").write_text("not a model")
+    code, _, err = run("export", tmp_path / "notes.txt", "-o", tmp_path / "x")
     one_line_error(code, err, "expected a .keras file")
+    assert not (tmp_path / "x").exists()
 
 
 def test_help_for_every_verb(run):

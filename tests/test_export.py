@@ -119,6 +119,25 @@ def test_export_in_a_fresh_process_via_cli(exported, tmp_path):
     assert (tmp_path / "again" / "receiver" / "saved_model.pb").is_file()
 
 
+def test_export_again_from_a_folder_keeps_weights_format_and_measured_quality(exported, tmp_path):
+    """`keras-steg export FOLDER -o NEW` rewrites an exported model in this version's format:
+    the same outputs, the source's weight storage and its held-out scores; never in place."""
+    from keras_steg.cli import main
+
+    _, out = exported
+    source = tmp_path / "source"
+    export_model(keras.saving.load_model(out / "model.keras", compile=False), source,
+                 keras_file=False, weights_dtype="float16", measured={"cover_psnr": 30.0})
+    assert main(["export", str(source), "-o", str(tmp_path / "again")]) == 0
+    meta = json.loads((tmp_path / "again" / "metadata.json").read_text())
+    assert meta["weights_dtype"] == "float16" and meta["heldout"] == {"cover_psnr": 30.0}
+    x = {k: tf.constant(v) for k, v in _inputs().items()}
+    outputs = [tf.saved_model.load(str(folder / "sender")).signatures["serving_default"](**x)
+               ["container"].numpy() for folder in (source, tmp_path / "again")]
+    np.testing.assert_allclose(outputs[1], outputs[0], atol=1e-3)
+    assert main(["export", str(source), "-o", str(source), "--overwrite"]) == 2
+
+
 def test_refuses_to_overwrite(exported):
     model, out = exported
     with pytest.raises(ValueError, match="already exists"):
@@ -192,3 +211,33 @@ def test_exported_graph_has_batchnorm_folded_and_training_gets_the_original_back
     load_weights_into(fresh, out)
     for want, got in zip(model.variables, fresh.variables):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-6, err_msg=want.path)
+
+
+def _conv_dtypes(saved_model_dir):
+    """{dtype} of every Conv2D-like op in the SavedModel's functions."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    proto = saved_model_pb2.SavedModel()
+    proto.ParseFromString((saved_model_dir / "saved_model.pb").read_bytes())
+    graph = proto.meta_graphs[0].graph_def
+    nodes = [n for f in graph.library.function for n in f.node_def]
+    return {tf.dtypes.as_dtype(n.attr["T"].type).name for n in nodes if n.op.startswith("Conv2D")}
+
+
+def test_bfloat16_signature_computes_in_bfloat16_close_to_float32(exported):
+    """serving_bfloat16 runs the convolutions in bfloat16 on the same variables (none added)
+    and gives float32 outputs a few 8-bit levels at most from serving_default's."""
+    from keras_steg.export import BFLOAT16_SIGNATURE
+
+    model, out = exported
+    x = {k: tf.constant(v) for k, v in _inputs().items()}
+    for part, output, inputs in (("sender", "container", x),
+                                 ("receiver", "secret", {"container": x["cover"]})):
+        loaded = tf.saved_model.load(str(out / part))
+        exact = loaded.signatures["serving_default"](**inputs)[output]
+        fast = loaded.signatures[BFLOAT16_SIGNATURE](**inputs)[output]
+        assert fast.dtype == tf.float32 and fast.shape == exact.shape
+        difference = np.abs(fast.numpy() - exact.numpy())
+        assert 0 < difference.max() < 0.05 and difference.mean() < 0.005, part
+        assert len(loaded.variables) == len(getattr(model, part).variables)
+        assert {"bfloat16", "float32"} <= _conv_dtypes(out / part), part

@@ -63,3 +63,20 @@ def test_bad_arrays_are_refused(steg, photos):
         steg.hide(photos[0] * 2.0, photos[1])
     with pytest.raises(ImageError, match="expected an"):
         steg.hide(np.zeros((4, 4, 4, 3)), photos[1])
+
+
+def test_python_api_takes_a_precision(photos):
+    """keras_steg.hide / reveal on arrays: precision="bfloat16" runs the shipped model's
+    bfloat16 signature (nearly, not exactly, float32's pixels); a wrong name is refused."""
+    import keras_steg
+    from keras_steg.inference import from_saved_models
+
+    exact = keras_steg.hide(photos[0], photos[1])
+    fast = keras_steg.hide(photos[0], photos[1], precision="bfloat16")
+    assert fast.shape == exact.shape and fast.dtype == np.uint8
+    assert 0 < np.abs(fast.astype(float) - exact).mean() < 1.0
+    revealed = keras_steg.reveal(fast, precision="bfloat16")
+    assert revealed.shape == photos[1].shape
+    assert from_saved_models("scnn", "bfloat16").precision == "bfloat16"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        from_saved_models("scnn", "float8")
