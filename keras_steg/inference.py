@@ -174,7 +174,7 @@ class Steganographer:
 
 INFERENCE_PRECISIONS = ("float32", "bfloat16", "auto")
 # Tile side per precision: bfloat16 halves the activations, so its tiles can be twice as wide
-# for fewer overlapping margins (4000x3000 with SCNN: reveal 63.7 s at 768, 56.4 s at 1536,
+# for fewer overlapping margins (4000x3000 with SCNN: reveal 63.7 s at 768, 57.6 s at 1536,
 # peak memory 3.3 -> 5.3 GB; float32 at 768: 135.5 s, 3.4 GB; benchmarks/large_image.py).
 TILES = {"float32": 768, "bfloat16": 1536}
 
