@@ -68,6 +68,16 @@ def inference_row(family: str, precision: str, repeats: int, folded: bool = Fals
     return result
 
 
+def matmul_gflops(dtype: str, repeats: int, n: int = 2048) -> float:
+    """GFLOP/s of one n x n by n x n matrix product in ``dtype``: what TensorFlow's kernels
+    reach on this machine at this moment, the yardstick for the networks' GFLOP/s."""
+    rng = np.random.default_rng(0)
+    a, b = (tf.cast(tf.constant(rng.random((n, n), np.float32)), dtype) for _ in range(2))
+    product = tf.function(tf.linalg.matmul)
+    seconds = median_ms(lambda: product(a, b).numpy(), repeats) / 1000
+    return 2 * n**3 / seconds / 1e9
+
+
 def _step_seconds(step, batch) -> float:
     start = time.perf_counter()
     float(step(batch)["loss"])  # waits for the step
@@ -134,6 +144,8 @@ def main(argv: list[str] | None = None) -> None:
     # Families with BatchNorm (SCNN) run with it kept and folded: the before / after.
     foldings = {f: (False, True) if batchnorm_layers(build_model(f, **FAMILIES[f])) else (False,)
                 for f in args.families}
+    peaks = {p: matmul_gflops("bfloat16" if "bfloat16" in p else p, args.repeats)
+             for p in args.precisions}
     inference = [inference_row(f, p, args.repeats, folded)
                  for f in args.families for p in args.precisions for folded in foldings[f]]
     training = [training_row(size, args) for size in args.train_sizes]
@@ -147,7 +159,9 @@ def main(argv: list[str] | None = None) -> None:
         f"Median of {args.repeats} runs (batch 16: {max(2, args.repeats // 2)}) after a warm-up. "
         "GFLOP: the convolutions of sender + receiver for one image; GFLOP/s at batch 16. "
         "BatchNorm 'folded': moved into the convolutions before it, as `keras-steg export` "
-        "serves it (`keras_steg.batchnorm_folding`).", "",
+        "serves it (`keras_steg.batchnorm_folding`). For scale, a 2048x2048 matrix product "
+        "reaches " + ", ".join(f"{v:.0f} GFLOP/s in {k}" for k, v in peaks.items())
+        + " in the same run.", "",
         "| family | precision | BatchNorm | batch 1 (ms) | batch 16 (images/s) | GFLOP / image | GFLOP/s |",
         "|---|---|---|---:|---:|---:|---:|",
         *[f"| {r['family']} | {r['precision']} | {r['batchnorm']} | {r['latency_ms']:.0f} | "
