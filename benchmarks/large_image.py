@@ -25,6 +25,7 @@ from reporting import emit  # benchmarks/ is the script folder, so on sys.path
 from keras_steg.evaluation import pair_scores
 from keras_steg.imageio import read_image, write_png
 from keras_steg.inference import Steganographer, from_saved_models
+from keras_steg.precision import INFERENCE_PRECISIONS
 
 
 def peak_rss_gb() -> float:
@@ -41,7 +42,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=3000)
     parser.add_argument("--tile", type=int, help="tile side (default: what hide/reveal use at "
                         "this precision, keras_steg.inference.TILES; 0: one pass)")
-    parser.add_argument("--precision", choices=["float32", "bfloat16"], default="float32")
+    parser.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="float32")
     parser.add_argument("--out", help="also write the Markdown report here")
     args = parser.parse_args()
 
@@ -49,9 +50,8 @@ def main() -> None:
     cover = cv2.resize(read_image(args.cover), size, interpolation=cv2.INTER_CUBIC)
     secret = cv2.resize(read_image(args.secret), size, interpolation=cv2.INTER_CUBIC)
     loaded = from_saved_models(args.model, args.precision)
-    if args.tile is None:
-        args.tile = loaded.tile
-    steg = Steganographer(**{**loaded.__dict__, "tile": args.tile or None})
+    tile = loaded.tile if args.tile is None else args.tile
+    steg = Steganographer(**{**loaded.__dict__, "tile": tile or None})
     steg.reveal(cover[:64, :64])  # load and trace both graphs before timing
     steg.hide(cover[:64, :64], secret[:64, :64])
     rss_loaded = peak_rss_gb()
@@ -68,12 +68,12 @@ def main() -> None:
     scores = pair_scores(cover, container, secret, revealed)
     emit("\n".join([
         f"# {args.width}x{args.height} hide and reveal, model {args.model}, tile "
-        f"{args.tile or 'none (one pass)'}",
+        f"{tile or 'none (one pass)'}",
         "",
         f"Machine: {platform.machine()}, {platform.processor() or 'CPU'}, {args.precision} "
         "SavedModels. "
         f"Command: `python benchmarks/large_image.py --cover {args.cover} --secret {args.secret} "
-        f"--model {args.model} --width {args.width} --height {args.height} --tile {args.tile} "
+        f"--model {args.model} --width {args.width} --height {args.height} --tile {tile} "
         f"--precision {args.precision}`",
         "",
         "| hide + write PNG (s) | read PNG + reveal (s) | peak RSS after loading (GB) | "

@@ -22,10 +22,8 @@ from reporting import emit  # benchmarks/ is the script folder, so on sys.path
 from keras_steg.data.images import list_images, split_files
 from keras_steg.evaluation import evaluate_files, summarize
 from keras_steg.inference import from_saved_models
-from keras_steg.precision import cpu_flags
+from keras_steg.precision import INFERENCE_PRECISIONS, cpu_flags
 from keras_steg.pretrained import describe_shipped
-
-PRECISIONS = ("float32", "bfloat16")
 
 
 def main() -> None:
@@ -41,7 +39,7 @@ def main() -> None:
     _, heldout = split_files(list_images(args.data), 0.1, 0)
     rows = []
     for name in args.models:
-        for precision in PRECISIONS:
+        for precision in INFERENCE_PRECISIONS:
             steg = from_saved_models(name, precision)
             evaluate_files(steg, heldout[:2], args.size)  # traces the graphs before timing
             start = time.perf_counter()

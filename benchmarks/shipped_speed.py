@@ -22,6 +22,7 @@ from reporting import emit, median_ms  # benchmarks/ is the script folder, so on
 from keras_steg.demo import SAMPLES
 from keras_steg.imageio import read_image
 from keras_steg.inference import from_saved_models
+from keras_steg.precision import INFERENCE_PRECISIONS
 from keras_steg.pretrained import describe_shipped
 
 
@@ -37,8 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["256"], help="WIDTHxHEIGHT or SIDE")
     parser.add_argument("--models", nargs="+", default=image_models)
-    parser.add_argument("--precisions", nargs="+", default=["float32", "bfloat16"],
-                        choices=["float32", "bfloat16"])
+    parser.add_argument("--precisions", nargs="+", default=list(INFERENCE_PRECISIONS),
+                        choices=INFERENCE_PRECISIONS)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", help="also write the Markdown report here")
     args = parser.parse_args(argv)

@@ -88,8 +88,7 @@ def training_row(size: int, args) -> dict:
     """One size: ms per step from memory and from the pipeline, and the pipeline alone.
 
     The in-memory and the pipeline-fed steps alternate, so a machine slowing down or speeding
-    up during the run affects both alike (timed one block after the other, the first block
-    came out up to 15 % slower on this noisy machine, whichever it was)."""
+    up during the run affects both alike."""
     cfg = TrainConfig(data=args.data, out="/tmp/unused", model=args.train_family, crop=size,
                       val_size=max(size, 64), batch=args.batch, precision=args.train_precision)
     train_ds, _, _ = make_datasets(cfg)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from keras_steg.channel_spec import CHANNEL_HELP
 from keras_steg.precision import CHOICES as PRECISION_CHOICES
+from keras_steg.precision import INFERENCE_CHOICES
 from keras_steg.scramble import FRAME_GROUP
 
 EXIT_BAD_INPUT = 2
@@ -256,7 +257,7 @@ def cmd_models(args) -> None:
 # === Parser ===
 def _add_precision_option(p: argparse.ArgumentParser) -> None:
     """--precision of the exported networks, shared by the verbs that run them."""
-    p.add_argument("--precision", choices=["float32", "bfloat16", "auto"], default="float32",
+    p.add_argument("--precision", choices=INFERENCE_CHOICES, default="float32",
                    help="what the networks compute in: float32 (default, exact); bfloat16 "
                    "(about 2x faster on CPUs with AVX512_BF16 or AMX, slow elsewhere; a few "
                    "hundredths of a dB); auto: bfloat16 where the CPU has it")

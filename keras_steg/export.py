@@ -117,14 +117,6 @@ def _served_variables(model: keras.Model, serving: keras.Model, folded: list) ->
     return mapping
 
 
-def _same_layer_variables(copy: keras.Model, original: keras.Model) -> dict[int, object]:
-    """{id of each of ``copy``'s variables: ``original``'s variable of the same layer and place}
-    (a clone keeps the layer names)."""
-    layers = {layer.name: layer for layer in all_layers(original)}
-    return {id(v): twin for layer in all_layers(copy) if not isinstance(layer, keras.Model)
-            for v, twin in zip(layer.weights, layers[layer.name].weights)}
-
-
 def _write_saved_model(model: keras.Model, output: str, input_signature: list, path: str | Path,
                        weights_dtype: str = "float32") -> list[dict]:
     """Save ``model`` (float32) as the ``serve`` endpoint and ``serving_default`` signature
@@ -151,32 +143,30 @@ def _write_saved_model(model: keras.Model, output: str, input_signature: list, p
     root = AutoTrackable()
     if weights_dtype == "float32":
         stored = {key: v.value for key, v in every.items()}
-
-        def fn(inputs):
-            return {output: serving(inputs, training=False)}
     else:
         stored = {key: tf.Variable(tf.cast(v.value, tf.float16), trainable=v.trainable, name=v.name)
                   for key, v in every.items()}
 
+    def on_stored(net: keras.Model, twins: dict[int, object]):
+        """``net`` as a serving function computing from ``stored`` (cast back to float32),
+        where ``twins`` maps each of its variables to the served one stored in its place."""
         def fn(inputs):
             def restored(variables):
-                return [tf.cast(stored[id(v)], tf.float32) for v in variables]
+                return [tf.cast(stored[id(twins[id(v)])], tf.float32) for v in variables]
 
-            out, _ = serving.stateless_call(restored(serving.trainable_variables),
-                                            restored(serving.non_trainable_variables), inputs,
-                                            training=False)
-            return {output: out}
+            out, _ = net.stateless_call(restored(net.trainable_variables),
+                                        restored(net.non_trainable_variables), inputs, training=False)
+            return {output: tf.cast(out, tf.float32)}
+        return fn
 
+    if weights_dtype == "float32":
+        def fn(inputs):
+            return {output: serving(inputs, training=False)}
+    else:
+        fn = on_stored(serving, {id(v): v for v in serving.variables})
+    # A clone keeps the layer names, which is how _served_variables pairs the variables.
     fast = bfloat16_copy(serving)
-    twins = _same_layer_variables(fast, serving)
-
-    def fn_bfloat16(inputs):
-        def restored(variables):
-            return [tf.cast(stored[id(twins[id(v)])], tf.float32) for v in variables]
-
-        out, _ = fast.stateless_call(restored(fast.trainable_variables),
-                                     restored(fast.non_trainable_variables), inputs, training=False)
-        return {output: tf.cast(out, tf.float32)}
+    fn_bfloat16 = on_stored(fast, _served_variables(fast, serving, []))
 
     def saved(variables):
         return [stored[id(listed[id(v)])] for v in variables]

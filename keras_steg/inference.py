@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from keras_steg.export import read_metadata
 from keras_steg.imageio import ImageError, read_image, to_float, to_uint8
+from keras_steg.precision import resolve_inference_precision
 from keras_steg.pretrained import resolve_model_dir
 from keras_steg.tiling import tiled_map
 
@@ -172,7 +173,6 @@ class Steganographer:
                          self.receiver_multiple)[:h, :w]
 
 
-INFERENCE_PRECISIONS = ("float32", "bfloat16", "auto")
 # Tile side per precision: bfloat16 halves the activations, so its tiles can be twice as wide
 # for fewer overlapping margins (4000x3000 with SCNN: reveal 63.7 s at 768, 57.6 s at 1536,
 # peak memory 3.3 -> 5.3 GB; float32 at 768: 135.5 s, 3.4 GB; benchmarks/large_image.py).
@@ -188,12 +188,7 @@ def from_saved_models(name_or_dir: str | None = None, precision: str = "float32"
     such CPUs, float32 elsewhere).
     Loaded models are cached per folder and precision, so repeated calls load them once.
     """
-    if precision not in INFERENCE_PRECISIONS:
-        raise ValueError(f"precision must be one of {INFERENCE_PRECISIONS}, got {precision!r}")
-    if precision == "auto":
-        from keras_steg.precision import resolve_precision
-
-        precision = "bfloat16" if resolve_precision("auto") == "mixed_bfloat16" else "float32"
+    precision = resolve_inference_precision(precision)
     # A copy: changing its tile size must not change the cached one other callers get.
     return dataclasses.replace(_load_folder(resolve_model_dir(name_or_dir).resolve(), precision),
                                tile=TILES[precision])

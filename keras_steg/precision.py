@@ -11,6 +11,9 @@ from pathlib import Path
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 CHOICES = ("auto", *PRECISIONS)
+# What exported SavedModels compute in (their serving_default and serving_bfloat16 signatures).
+INFERENCE_PRECISIONS = ("float32", "bfloat16")
+INFERENCE_CHOICES = (*INFERENCE_PRECISIONS, "auto")
 _BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
@@ -44,3 +47,14 @@ def resolve_precision(precision: str = "auto", cpuinfo: str | Path = "/proc/cpui
     if cpu_flags(cpuinfo) & set(_BF16_CPU_FLAGS):
         return "mixed_bfloat16"
     return "float32"
+
+
+def resolve_inference_precision(precision: str = "auto") -> str:
+    """"float32" or "bfloat16" for an exported model: "auto" gives bfloat16 where training would
+    take mixed_bfloat16 (a CPU with native bf16 instructions), float32 elsewhere; the two names
+    are returned unchanged; anything else raises ``ValueError``."""
+    if precision not in INFERENCE_CHOICES:
+        raise ValueError(f"precision must be one of {INFERENCE_CHOICES}, got {precision!r}")
+    if precision != "auto":
+        return precision
+    return "bfloat16" if resolve_precision("auto") == "mixed_bfloat16" else "float32"
