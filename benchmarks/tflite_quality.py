@@ -6,7 +6,8 @@ sender.tflite / receiver.tflite per quantization, beside its SavedModels.
 
 Photos: the held-out split of the folder (``split_files``, fraction 0.1, seed 0), centre
 squares at ``--size``, photo i hides photo i + 1; the container is rounded to 8 bits before
-the reveal, as a PNG would. Times: median per pair, batch 1.
+the reveal, as a PNG would. Times: median per pair, batch 1. ``int8`` calibrates its
+activation ranges on ``--calibration`` photos of the training split (never the held-out ones).
 """
 
 from __future__ import annotations
@@ -47,16 +48,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="scnn")
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--calibration", type=int, default=16,
+                        help="training-split photos that calibrate int8 activation ranges")
     parser.add_argument("--out", help="also write the Markdown report here")
     args = parser.parse_args(argv)
 
-    _, held_out = split_files(list_images(args.data), 0.1, seed=0)
+    train, held_out = split_files(list_images(args.data), 0.1, seed=0)
     photos = [load_square(f, args.size) for f in held_out[:args.pairs]]
+    calibration = [load_square(f, args.size) for f in train[:args.calibration]]
     steg = from_saved_models(args.model)
     results = [("SavedModel (float32)", None, *scores_and_time(steg.hide, steg.reveal, photos))]
     with tempfile.TemporaryDirectory() as tmp:
         for quantize in QUANTIZATIONS:
-            files = export_tflite(args.model, Path(tmp) / quantize, quantize=quantize)
+            files = export_tflite(args.model, Path(tmp) / quantize, quantize=quantize,
+                                  calibration_photos=calibration)
             sender, receiver = (load_interpreter(files[p]) for p in ("sender", "receiver"))
 
             def hide(cover, secret, sender=sender):
@@ -70,7 +75,8 @@ def main(argv: list[str] | None = None) -> None:
             results.append((f"TFLite, {quantize}", size, *scores_and_time(hide, reveal, photos)))
     lines = [f"# TFLite conversion of `{args.model}`: size, speed, quality", "",
              f"Command: `python benchmarks/tflite_quality.py --data DIR --model {args.model} "
-             f"--pairs {args.pairs} --size {args.size}`; {len(photos)} held-out photos at "
+             f"--pairs {args.pairs} --size {args.size} --calibration {args.calibration}`; "
+             f"{len(photos)} held-out photos at "
              f"{args.size}x{args.size}, 8-bit containers; time = median hide + reveal per pair.", "",
              "| runtime | files (MB) | hide + reveal (ms) | cover PSNR (dB) | secret PSNR (dB) "
              "| secret SSIM |",

@@ -214,8 +214,18 @@ def cmd_tflite(args) -> None:
     """sender.tflite and receiver.tflite of a shipped or exported model."""
     from keras_steg.tflite import export_tflite
 
+    photos = []
+    if args.quantize == "int8":
+        if not args.calibration:
+            raise ValueError("--quantize int8 needs --calibration FOLDER (photos like the ones "
+                             "you will hide, to measure activation ranges)")
+        from keras_steg.data.images import list_images
+        from keras_steg.evaluation import load_square
+
+        files = list_images(args.calibration)[:args.calibration_count]
+        photos = [load_square(f, args.calibration_size) for f in files]
     written = export_tflite(args.model or "scnn", args.output, quantize=args.quantize,
-                            overwrite=args.overwrite)
+                            overwrite=args.overwrite, calibration_photos=photos)
     for part, path in written.items():
         print(f"{part}: {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
@@ -417,9 +427,16 @@ def build_parser() -> argparse.ArgumentParser:
                          "shipped or exported model, for phones and edge devices")
     p.add_argument("--model", help=model_help)
     p.add_argument("-o", "--output", required=True, help="folder for sender.tflite, receiver.tflite")
-    p.add_argument("--quantize", choices=["none", "float16", "dynamic"], default="none",
+    p.add_argument("--quantize", choices=["none", "float16", "dynamic", "int8"], default="none",
                    help="none: float32 (default); float16: half-size weights; dynamic: int8 "
-                   "weights, quarter size, some quality cost")
+                   "weights, quarter size, some quality cost; int8: int8 weights and "
+                   "activations (integer kernels), needs --calibration")
+    p.add_argument("--calibration", metavar="FOLDER",
+                   help="int8: photos whose centre squares calibrate the activation ranges")
+    p.add_argument("--calibration-count", type=int, default=16, metavar="N",
+                   help="int8: calibrate on the first N photos of the folder (default: 16)")
+    p.add_argument("--calibration-size", type=int, default=256, metavar="PX",
+                   help="int8: side of the calibration squares, a multiple of the model's (default: 256)")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_tflite)
 

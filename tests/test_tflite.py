@@ -57,3 +57,37 @@ def test_tflite_verb_writes_both_files_and_refuses_to_overwrite(exported_scnn, t
     assert (tmp_path / "t" / "sender.tflite").is_file() and (tmp_path / "t" / "receiver.tflite").is_file()
     code, _, err = run("tflite", "--model", exported_scnn, "-o", tmp_path / "t")
     one_line_error(code, err, "already exists")
+
+
+@pytest.fixture(scope="module")
+def int8_files(exported_scnn, photos, tmp_path_factory):
+    calibration = [p[:32, :32] for p in photos[2:5]]  # never the photos scored below
+    return export_tflite(exported_scnn, tmp_path_factory.mktemp("int8"), quantize="int8",
+                         calibration_photos=calibration)
+
+
+def test_int8_files_compute_in_int8_and_stay_close(exported_scnn, tflite_files, int8_files, photos):
+    sender = load_interpreter(int8_files["sender"])
+    for part, interpreter in (("sender", sender), ("receiver", load_interpreter(int8_files["receiver"]))):
+        # Full integer: every image-shaped tensor (weights, activations) is int8 except the
+        # float32 inputs and output at the edges.
+        dtypes = [np.dtype(d["dtype"]) for d in interpreter.get_tensor_details() if len(d["shape"]) == 4]
+        edges = len(interpreter.get_input_details()) + len(interpreter.get_output_details())
+        assert dtypes.count(np.float32) <= edges and dtypes.count(np.int8) > 5, (part, dtypes)
+    size = {q: sum(p.stat().st_size for p in f.values()) for q, f in {**tflite_files, "int8": int8_files}.items()}
+    assert size["int8"] < 0.35 * size["none"]
+    cover = photos[0][:64, :64].astype(np.float32)[None] / 255
+    secret = photos[1][:64, :64].astype(np.float32)[None] / 255
+    container, revealed = _saved_model_outputs(exported_scnn, cover, secret)
+    got = run_tflite(sender, {"cover": cover, "secret": secret})
+    assert got.shape == container.shape and np.abs(got - container).mean() < 0.02
+    got = run_tflite(load_interpreter(int8_files["receiver"]), {"container": container})
+    assert np.abs(got - revealed).mean() < 0.02
+
+
+def test_int8_needs_calibration_photos(exported_scnn, tmp_path, run, one_line_error):
+    with pytest.raises(ValueError, match="calibration"):
+        export_tflite(exported_scnn, tmp_path / "a", quantize="int8")
+    code, _, err = run("tflite", "--model", exported_scnn, "-o", tmp_path / "b", "--quantize", "int8")
+    one_line_error(code, err, "--calibration")
+    assert not (tmp_path / "b").exists()
