@@ -13,14 +13,13 @@ loading, so the growth due to the image is visible.
 from __future__ import annotations
 
 import argparse
-import platform
 import resource
 import tempfile
 import time
 from pathlib import Path
 
 import cv2
-from reporting import emit  # benchmarks/ is the script folder, so on sys.path
+from reporting import emit, machine  # benchmarks/ is the script folder, so on sys.path
 
 from keras_steg.evaluation import pair_scores
 from keras_steg.imageio import read_image, write_png
@@ -70,7 +69,7 @@ def main() -> None:
         f"# {args.width}x{args.height} hide and reveal, model {args.model}, tile "
         f"{tile or 'none (one pass)'}",
         "",
-        f"Machine: {platform.machine()}, {platform.processor() or 'CPU'}, {args.precision} "
+        f"Machine: {machine()}, {args.precision} "
         "SavedModels. "
         f"Command: `python benchmarks/large_image.py --cover {args.cover} --secret {args.secret} "
         f"--model {args.model} --width {args.width} --height {args.height} --tile {tile} "

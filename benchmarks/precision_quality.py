@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 
-from reporting import emit  # benchmarks/ is the script folder, so on sys.path
+from reporting import emit, machine  # benchmarks/ is the script folder, so on sys.path
 
 from keras_steg.data.images import list_images, split_files
 from keras_steg.evaluation import evaluate_files, summarize
@@ -51,7 +50,7 @@ def main() -> None:
              f"Command: `python benchmarks/precision_quality.py --data DIR --models "
              f"{' '.join(args.models)} --size {args.size}`. {len(heldout)} held-out photos at "
              f"{args.size}x{args.size}, 8-bit containers; time: hiding and revealing all of them "
-             f"(`keras_steg.hide` / `reveal`, batch 1); {platform.machine()} CPU "
+             f"(`keras_steg.hide` / `reveal`, batch 1); {machine()} "
              f"{'with' if 'avx512_bf16' in cpu_flags() else 'without'} AVX512_BF16, "
              f"{os.cpu_count()} cores.", "",
              "| model | precision | cover PSNR (dB) | cover SSIM | secret PSNR (dB) | secret SSIM "

@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 import time
 from collections.abc import Callable
+
+# CPU features that decide how fast bf16 and int8 convolutions can run.
+MATRIX_FEATURES = ("avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8")
+
+
+def machine() -> str:
+    """This CPU in one phrase, e.g. "x86_64 Intel(R) Xeon(R) Processor, 2 cores, avx512_bf16
+    avx512_vnni amx_bf16 amx_int8": numbers from two machines differ, so every report names it."""
+    name, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in open("/proc/cpuinfo"):
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                name = f"{platform.machine()} {value.strip()}"
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:  # not Linux: the architecture alone
+        pass
+    features = " ".join(f for f in MATRIX_FEATURES if f in flags) or "no bf16/int8 matrix units"
+    return f"{name}, {os.cpu_count()} cores, {features}"
 
 
 def emit(text: str, out: str | None) -> None:

@@ -13,11 +13,10 @@ ratios are comparable even when the machine is noisy.
 from __future__ import annotations
 
 import argparse
-import platform
 
 import cv2
 import tensorflow as tf
-from reporting import emit, median_ms  # benchmarks/ is the script folder, so on sys.path
+from reporting import emit, machine, median_ms  # benchmarks/ is the script folder, so on sys.path
 
 from keras_steg.demo import SAMPLES
 from keras_steg.imageio import read_image
@@ -61,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
              f"Command: `{command}`. SavedModels (BatchNorm folded) through `keras_steg.hide` / "
              f"`keras_steg.reveal` (uint8 in and out; images above 768 px a side go through in "
              f"tiles), batch 1, median of {args.repeats} runs after a warm-up; "
-             f"{platform.machine()} CPU ({tf.config.threading.get_intra_op_parallelism_threads() or 'all'} "
+             f"{machine()} ({tf.config.threading.get_intra_op_parallelism_threads() or 'all'} "
              f"threads), TensorFlow {tf.__version__}.", "",
              "| model | image | precision | hide (ms) | reveal (ms) | hide + reveal (ms) |",
              "|---|---|---|---:|---:|---:|"]

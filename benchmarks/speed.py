@@ -18,14 +18,13 @@ ratios are comparable on a noisy machine.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 
 import keras
 import numpy as np
 import tensorflow as tf
-from reporting import emit, median_ms
+from reporting import emit, machine, median_ms
 
 from keras_steg.batchnorm import batchnorm_layers
 from keras_steg.batchnorm_folding import fold_batchnorm
@@ -40,16 +39,18 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 SIZE = 224
 
 
-def inference_row(family: str, precision: str, repeats: int, folded: bool = False) -> dict:
+def inference_row(family: str, precision: str, repeats: int, folded: bool = False,
+                  jit: bool = False) -> dict:
     """Latency (ms, batch 1) and throughput (images/s, batch 16) of hide + reveal at 224;
-    ``folded``: with BatchNorm folded into the convolutions, as exported models are."""
+    ``folded``: with BatchNorm folded into the convolutions, as exported models are; ``jit``:
+    compiled by XLA."""
     keras.mixed_precision.set_global_policy(precision)
     model = build_model(family, **FAMILIES[family])
     sender, receiver = model.sender, model.receiver
     if folded:
         sender, receiver = fold_batchnorm(sender), fold_batchnorm(receiver)
 
-    @tf.function(jit_compile=False)
+    @tf.function(jit_compile=jit)
     def hide_and_reveal(cover, secret):
         container = sender({"cover": cover, "secret": secret}, training=False)
         return receiver(container, training=False)
@@ -96,7 +97,7 @@ def training_row(size: int, args) -> dict:
     from keras_steg.training import make_model
 
     model = make_model(cfg)
-    step = tf.function(model.train_step)
+    step = tf.function(model.train_step, jit_compile=args.jit)
     warmup, steps = 2, args.train_steps
     in_memory = list(train_ds.take(steps + warmup))
     iterator = iter(train_ds)
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="threads inside one op (0: TensorFlow's default, one per core)")
     parser.add_argument("--inter-op", type=int, default=0,
                         help="ops run side by side (0: TensorFlow's default)")
+    parser.add_argument("--jit", action="store_true",
+                        help="compile the inference and training graphs with XLA")
     parser.add_argument("--out", help="also write the Markdown report here")
     args = parser.parse_args(argv)
     # Before the first op: TensorFlow fixes its thread pools when it starts its runtime.
@@ -145,15 +148,16 @@ def main(argv: list[str] | None = None) -> None:
                 for f in args.families}
     peaks = {p: matmul_gflops("bfloat16" if "bfloat16" in p else p, args.repeats)
              for p in args.precisions}
-    inference = [inference_row(f, p, args.repeats, folded)
+    inference = [inference_row(f, p, args.repeats, folded, args.jit)
                  for f in args.families for p in args.precisions for folded in foldings[f]]
     training = [training_row(size, args) for size in args.train_sizes]
     command = " ".join(["python benchmarks/speed.py", *(sys.argv[1:] if argv is None else argv)])
     lines = [
         "# Speed on this machine", "",
-        f"Command: `{command}`. {platform.machine()} CPU, {len(tf.config.list_logical_devices('CPU'))} "
+        f"Command: `{command}`. {machine()}; {len(tf.config.list_logical_devices('CPU'))} "
         f"TensorFlow CPU device(s), threads intra-op {args.intra_op or 'default'}, inter-op "
-        f"{args.inter_op or 'default'}; TensorFlow {tf.__version__}, Keras {keras.__version__}.", "",
+        f"{args.inter_op or 'default'}, XLA {'on' if args.jit else 'off'}; TensorFlow "
+        f"{tf.__version__}, Keras {keras.__version__}.", "",
         f"## Hide + reveal at {SIZE}x{SIZE} (Keras networks, graph mode, untrained weights)", "",
         f"Median of {args.repeats} runs (batch 16: {max(2, args.repeats // 2)}) after a warm-up. "
         "GFLOP: the convolutions of sender + receiver for one image; GFLOP/s at batch 16. "

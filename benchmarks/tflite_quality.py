@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from reporting import emit  # benchmarks/ is the script folder, so on sys.path
+from reporting import emit, machine  # benchmarks/ is the script folder, so on sys.path
 
 from keras_steg.data.images import list_images, split_files
 from keras_steg.evaluation import load_square, pair_scores
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [f"# TFLite conversion of `{args.model}`: size, speed, quality", "",
              f"Command: `python benchmarks/tflite_quality.py --data DIR --model {args.model} "
              f"--pairs {args.pairs} --size {args.size} --calibration {args.calibration}`; "
-             f"{len(photos)} held-out photos at "
+             f"{machine()}; {len(photos)} held-out photos at "
              f"{args.size}x{args.size}, 8-bit containers; time = median hide + reveal per pair.", "",
              "| runtime | files (MB) | hide + reveal (ms) | cover PSNR (dB) | secret PSNR (dB) "
              "| secret SSIM |",

@@ -10,12 +10,11 @@ cover/secret pairs per second and the bf16/fp32 ratio; ``--out FILE`` also write
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import time
 
 import tensorflow as tf
-from reporting import emit  # benchmarks/ is the script folder, so on sys.path
+from reporting import emit, machine  # benchmarks/ is the script folder, so on sys.path
 
 from keras_steg.training import TrainConfig, make_datasets, make_model
 
@@ -54,7 +53,7 @@ def main() -> None:
     ratio = medians["float32"] / medians["mixed_bfloat16"]
     text = "\n".join([
         f"SCNN training step, {args.crop}x{args.crop} crops, {args.batch} cover/secret pairs a step, "
-        f"median of {args.steps} steps, {platform.machine()} CPU",
+        f"median of {args.steps} steps, {machine()}",
         "",
         "| precision | ms / step | pairs / s |",
         "|---|---:|---:|",
