@@ -13,7 +13,6 @@ precisions of one model run one after the other, so their time ratio holds on a 
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 from reporting import emit, machine  # benchmarks/ is the script folder, so on sys.path
@@ -21,7 +20,7 @@ from reporting import emit, machine  # benchmarks/ is the script folder, so on s
 from keras_steg.data.images import list_images, split_files
 from keras_steg.evaluation import evaluate_files, summarize
 from keras_steg.inference import from_saved_models
-from keras_steg.precision import INFERENCE_PRECISIONS, cpu_flags
+from keras_steg.precision import INFERENCE_PRECISIONS
 from keras_steg.pretrained import describe_shipped
 
 
@@ -50,9 +49,7 @@ def main() -> None:
              f"Command: `python benchmarks/precision_quality.py --data DIR --models "
              f"{' '.join(args.models)} --size {args.size}`. {len(heldout)} held-out photos at "
              f"{args.size}x{args.size}, 8-bit containers; time: hiding and revealing all of them "
-             f"(`keras_steg.hide` / `reveal`, batch 1); {machine()} "
-             f"{'with' if 'avx512_bf16' in cpu_flags() else 'without'} AVX512_BF16, "
-             f"{os.cpu_count()} cores.", "",
+             f"(`keras_steg.hide` / `reveal`, batch 1); {machine()}.", "",
              "| model | precision | cover PSNR (dB) | cover SSIM | secret PSNR (dB) | secret SSIM "
              "| time (s) | speed-up |", "|---|---|---:|---:|---:|---:|---:|---:|"]
     for name, precision, mean, seconds in rows:

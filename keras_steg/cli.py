@@ -269,7 +269,7 @@ def _add_precision_option(p: argparse.ArgumentParser) -> None:
     """--precision of the exported networks, shared by the verbs that run them."""
     p.add_argument("--precision", choices=INFERENCE_CHOICES, default="float32",
                    help="what the networks compute in: float32 (default, exact); bfloat16 "
-                   "(about 2x faster on CPUs with AVX512_BF16 or AMX, slow elsewhere; a few "
+                   "(2-5x faster on CPUs with AVX512_BF16 or AMX, slow elsewhere; a few "
                    "hundredths of a dB); auto: bfloat16 where the CPU has it")
 
 
