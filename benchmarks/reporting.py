@@ -15,16 +15,16 @@ MATRIX_FEATURES = ("avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8")
 def machine() -> str:
     """This CPU in one phrase, e.g. "x86_64 Intel(R) Xeon(R) Processor, 2 cores, avx512_bf16
     avx512_vnni amx_bf16 amx_int8": numbers from two machines differ, so every report names it."""
-    name, flags = platform.processor() or platform.machine(), set()
+    from keras_steg.precision import cpu_flags
+
+    name = platform.processor() or platform.machine()
     try:
-        for line in open("/proc/cpuinfo"):
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                name = f"{platform.machine()} {value.strip()}"
-            elif key.strip() == "flags":
-                flags = set(value.split())
+        models = [line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                  if line.startswith("model name")]
+        name = f"{platform.machine()} {models[0]}" if models else name
     except OSError:  # not Linux: the architecture alone
         pass
+    flags = cpu_flags()
     features = " ".join(f for f in MATRIX_FEATURES if f in flags) or "no bf16/int8 matrix units"
     return f"{name}, {os.cpu_count()} cores, {features}"
 

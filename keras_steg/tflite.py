@@ -45,7 +45,7 @@ def convert(saved_model: str | Path, quantize: str = "none",
     # LiteRT runs float32 or quantized graphs.
     converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model),
                                                          signature_keys=["serving_default"])
-    if quantize in ("float16", "dynamic", "int8"):
+    if quantize != "none":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantize == "int8":
         # With a representative dataset, DEFAULT quantizes activations too; float32 in and out
