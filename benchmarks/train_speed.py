@@ -1,10 +1,13 @@
-"""Training throughput of SCNN on this machine, float32 vs mixed_bfloat16, in one run.
+"""Training throughput of SCNN on this machine: float32 vs mixed_bfloat16, and BatchNorm's
+fused kernel vs Keras' generic ops, in one run.
 
     python benchmarks/train_speed.py --data ../shared/data/images [--crop 64 --batch 8 --steps 20]
 
-Each precision builds the model, traces the graph-mode train step on real crops, then times
-``--steps`` steps (median per step, after 3 warm-up steps). Prints a Markdown table with
-cover/secret pairs per second and the bf16/fp32 ratio; ``--out FILE`` also writes it.
+Three models are built (float32 fused, bf16 fused, bf16 with the fused BatchNorm kernel
+switched off), each graph-mode train step is traced on real crops, then the three take turns
+step by step for ``--steps`` rounds after 3 warm-up rounds, so the machine speeding up or
+slowing down touches all alike. Prints a Markdown table of the median ms per step and
+cover/secret pairs per second, with the speed-ups; ``--out FILE`` also writes it.
 """
 
 from __future__ import annotations
@@ -13,27 +16,26 @@ import argparse
 import statistics
 import time
 
+import keras
 import tensorflow as tf
 from reporting import emit, machine  # benchmarks/ is the script folder, so on sys.path
 
+from keras_steg.fused_batchnorm import set_fused
 from keras_steg.training import TrainConfig, make_datasets, make_model
 
+# (label, dtype policy, fused BatchNorm kernel)
+VARIANTS = (("float32", "float32", True), ("mixed_bfloat16", "mixed_bfloat16", True),
+            ("mixed_bfloat16, BatchNorm by Keras ops", "mixed_bfloat16", False))
 
-def time_steps(precision: str, args) -> list[float]:
-    """Seconds per training step (graph mode) for ``precision``."""
+
+def traced_step(precision: str, fused: bool, args):
+    """A traced graph-mode train step of a fresh SCNN in ``precision``."""
     cfg = TrainConfig(data=args.data, out="/tmp/unused", crop=args.crop, batch=args.batch,
                       precision=precision, val_fraction=0.1)
-    train_ds, _, _ = make_datasets(cfg)
     model = make_model(cfg)
-    batches = list(train_ds.take(args.steps + 3))
-    step = tf.function(model.train_step)
-    times = []
-    for i, batch in enumerate(batches):
-        start = time.perf_counter()
-        float(step(batch)["loss"])  # waits for the step to finish
-        if i >= 3:
-            times.append(time.perf_counter() - start)
-    return times
+    set_fused(model, fused)  # before tracing: the switch is read when the graph is built
+    keras.mixed_precision.set_global_policy("float32")
+    return tf.function(model.train_step)
 
 
 def main() -> None:
@@ -45,21 +47,32 @@ def main() -> None:
     parser.add_argument("--out")
     args = parser.parse_args()
 
-    rows, medians = [], {}
-    for precision in ("float32", "mixed_bfloat16"):
-        median = statistics.median(time_steps(precision, args))
-        medians[precision] = median
-        rows.append(f"| {precision} | {median * 1000:.0f} | {args.batch / median:.1f} |")
-    ratio = medians["float32"] / medians["mixed_bfloat16"]
+    cfg = TrainConfig(data=args.data, out="/tmp/unused", crop=args.crop, batch=args.batch,
+                      val_fraction=0.1)
+    train_ds, _, _ = make_datasets(cfg)
+    batches = list(train_ds.take(args.steps + 3))
+    steps = [traced_step(precision, fused, args) for _, precision, fused in VARIANTS]
+    times: list[list[float]] = [[] for _ in VARIANTS]
+    for i, batch in enumerate(batches):
+        for step, spent in zip(steps, times):
+            start = time.perf_counter()
+            float(step(batch)["loss"])  # waits for the step to finish
+            if i >= 3:
+                spent.append(time.perf_counter() - start)
+
+    medians = [statistics.median(t) for t in times]
+    rows = [f"| {label} | {m * 1000:.0f} | {args.batch / m:.1f} |"
+            for (label, _, _), m in zip(VARIANTS, medians)]
     text = "\n".join([
         f"SCNN training step, {args.crop}x{args.crop} crops, {args.batch} cover/secret pairs a step, "
-        f"median of {args.steps} steps, {machine()}",
+        f"median of {args.steps} rounds (the variants take turns step by step), {machine()}",
         "",
         "| precision | ms / step | pairs / s |",
         "|---|---:|---:|",
         *rows,
         "",
-        f"bf16 speed-up over float32: {ratio:.2f}x",
+        f"bf16 speed-up over float32: {medians[0] / medians[1]:.2f}x; "
+        f"fused BatchNorm kernel over Keras' ops, bf16: {medians[2] / medians[1]:.2f}x",
     ])
     emit(text, args.out)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from keras_steg import fused_batchnorm
 from keras_steg.layers.channel import build_cover_channel
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
@@ -44,8 +45,10 @@ def _conv_init(seed: int | None = None) -> keras.initializers.Initializer:
     return keras.initializers.RandomNormal(0.0, CONV_INIT_STDDEV, seed=seed)
 
 
-def _batch_norm(name: str) -> layers.BatchNormalization:
-    return layers.BatchNormalization(
+def _batch_norm(name: str) -> fused_batchnorm.BatchNormalization:
+    # A Keras BatchNormalization whose training pass is one fused kernel (same weights, same
+    # results): the generic ops cost more than the convolutions in a bf16 training step.
+    return fused_batchnorm.BatchNormalization(
         momentum=BN_MOMENTUM,
         epsilon=BN_EPSILON,
         gamma_initializer=keras.initializers.RandomNormal(1.0, CONV_INIT_STDDEV),

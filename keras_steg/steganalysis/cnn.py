@@ -15,6 +15,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_steg import fused_batchnorm
+
 TRUNCATION = 3.0  # Ye-Net's truncated linear unit, on residuals of the 0-255 scale
 CROP = 128
 SCORE_TILE = 512
@@ -85,7 +87,7 @@ def _conv_block(x, filters: int, name: str, pool: bool = True, absolute: bool = 
     x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
     if absolute:
         x = Absolute(name=f"{name}_abs")(x)
-    x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = fused_batchnorm.BatchNormalization(name=f"{name}_bn")(x)
     x = keras.layers.ReLU(name=f"{name}_relu")(x)
     return keras.layers.AveragePooling2D(2, name=f"{name}_pool")(x) if pool else x
 
