@@ -265,12 +265,14 @@ def cmd_models(args) -> None:
 
 
 # === Parser ===
-def _add_precision_option(p: argparse.ArgumentParser) -> None:
-    """--precision of the exported networks, shared by the verbs that run them."""
-    p.add_argument("--precision", choices=INFERENCE_CHOICES, default="float32",
-                   help="what the networks compute in: float32 (default, exact); bfloat16 "
-                   "(2-5x faster on CPUs with AVX512_BF16 or AMX, slow elsewhere; a few "
-                   "hundredths of a dB); auto: bfloat16 where the CPU has it")
+def _add_precision_option(p: argparse.ArgumentParser, default: str) -> None:
+    """--precision of the exported networks, shared by the verbs that run them: "auto" where
+    a user wants a file fast (hide, reveal, demo), "float32" where numbers are measured."""
+    p.add_argument("--precision", choices=INFERENCE_CHOICES, default=default,
+                   help=f"what the networks compute in (default: {default}): float32 (exact); "
+                   "bfloat16 (2-5x faster on CPUs with AVX512_BF16 or AMX, slow elsewhere; a "
+                   "few hundredths of a dB); auto: bfloat16 where the CPU has it and the model "
+                   "was exported with it, else float32")
 
 
 def _add_secret_options(p: argparse.ArgumentParser) -> None:
@@ -367,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True,
                    help="container, lossless: .png (image cover), .wav/.flac (audio), .avi (video)")
     p.add_argument("--model", help=media_model_help)
-    _add_precision_option(p)
+    _add_precision_option(p, "auto")
     p.add_argument("--lossy", action="store_true",
                    help="allow a lossy video container (.mp4): the secret will mostly be lost")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
@@ -379,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True,
                    help="revealed secret: .png (image), .wav/.flac (audio), a video name (video)")
     p.add_argument("--model", help=media_model_help)
-    _add_precision_option(p)
+    _add_precision_option(p, "auto")
     p.add_argument("--overwrite", action="store_true")
     _add_secret_options(p)
     p.set_defaults(func=cmd_reveal)
@@ -396,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=256,
                    help="centre square of each photo at this size (0: native size; default 256)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N images")
-    _add_precision_option(p)
+    _add_precision_option(p, "float32")
     p.add_argument("--csv", help="write the per-image table here")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_evaluate)
@@ -443,7 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("demo", help="hide a bundled photo in another and show the result")
     p.add_argument("-o", "--output", default="keras_steg_demo", help="folder (default: ./keras_steg_demo)")
     p.add_argument("--model", help=model_help)
-    _add_precision_option(p)
+    _add_precision_option(p, "auto")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_demo)
 

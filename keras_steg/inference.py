@@ -185,13 +185,22 @@ def from_saved_models(name_or_dir: str | None = None, precision: str = "float32"
     ``precision``: "float32" (exact, the default), "bfloat16" (the SavedModels'
     ``serving_bfloat16`` signature: about twice as fast on CPUs with AVX512_BF16 or AMX, slower
     where TensorFlow emulates it; tiles of ``TILES["bfloat16"]`` px) or "auto" (bfloat16 on
-    such CPUs, float32 elsewhere).
+    such CPUs when the model was exported with that signature, float32 otherwise).
     Loaded models are cached per folder and precision, so repeated calls load them once.
     """
-    precision = resolve_inference_precision(precision)
+    folder = resolve_model_dir(name_or_dir).resolve()
+    resolved = resolve_inference_precision(precision)
+    try:
+        steg = _load_folder(folder, resolved)
+    except ImageError:
+        if precision != "auto" or resolved == "float32":
+            raise
+        # "auto" asks for speed, not for bfloat16: a model exported before the bfloat16
+        # signature existed still runs, in float32.
+        resolved = "float32"
+        steg = _load_folder(folder, resolved)
     # A copy: changing its tile size must not change the cached one other callers get.
-    return dataclasses.replace(_load_folder(resolve_model_dir(name_or_dir).resolve(), precision),
-                               tile=TILES[precision])
+    return dataclasses.replace(steg, tile=TILES[resolved])
 
 
 def _signature(folder: Path, part: str, precision: str):

@@ -55,6 +55,11 @@ def test_bfloat16_precision_needs_a_model_exported_with_it(run, exported_scnn, p
     code, _, err = run("reveal", photo_files[0], "-o", tmp_path / "r.png", "--model", old,
                        "--precision", "bfloat16")
     one_line_error(code, err, "without a bfloat16 signature")
+    # The default, auto, asks for speed, not for bfloat16: such a model runs in float32.
+    assert run("reveal", photo_files[0], "-o", tmp_path / "auto.png", "--model", old)[0] == 0
+    assert run("reveal", photo_files[0], "-o", tmp_path / "f32.png", "--model", old,
+               "--precision", "float32")[0] == 0
+    assert np.array_equal(read_image(tmp_path / "auto.png"), read_image(tmp_path / "f32.png"))
 
 
 def test_existing_output_is_refused_unless_overwrite(run, exported_scnn, photo_files, tmp_path,
