@@ -12,12 +12,10 @@ difference; ``--out FILE`` also writes it.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import keras
 import tensorflow as tf
-from reporting import emit, machine  # benchmarks/ is the script folder, so on sys.path
+from reporting import emit, machine, take_turns  # benchmarks/ is the script folder, so on sys.path
 
 from keras_steg.training import TrainConfig, make_datasets, make_model
 
@@ -48,15 +46,11 @@ def main() -> None:
     data = tf.data.Dataset.from_tensors(batch).repeat()
     settings = (1, args.k)
     models = [fit_model(cfg, k) for k in settings]
-    per_step: list[list[float]] = [[] for _ in settings]
-    for round_ in range(args.rounds + 1):
-        for model, spent in zip(models, per_step):
-            start = time.perf_counter()
-            model.fit(data, steps_per_epoch=args.steps, epochs=1, verbose=0)
-            if round_:  # round 0 traces the graphs
-                spent.append((time.perf_counter() - start) / args.steps)
-
-    medians = [statistics.median(t) * 1000 for t in per_step]
+    # The warm-up round traces the graphs; the default argument binds each setting's model.
+    per_call = take_turns([lambda i, model=model: model.fit(data, steps_per_epoch=args.steps,
+                                                            epochs=1, verbose=0)
+                           for model in models], args.rounds, warmup=1)
+    medians = [seconds / args.steps * 1000 for seconds in per_call]
     text = "\n".join([
         f"SCNN model.fit, {args.crop}x{args.crop} crops, {args.batch} cover/secret pairs a step, "
         f"mixed_bfloat16, {args.steps} steps per fit call, median of {args.rounds} calls taking "

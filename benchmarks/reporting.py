@@ -46,3 +46,17 @@ def median_ms(fn: Callable[[], object], repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000
+
+
+def take_turns(runs: list[Callable[[int], object]], rounds: int, warmup: int) -> list[float]:
+    """Median wall seconds of each of ``runs``: round i calls ``run(i)`` for every run in turn,
+    ``warmup + rounds`` rounds, the first ``warmup`` untimed. Taking turns lets the machine
+    speeding up or slowing down touch every run alike. Each run must wait for its own result."""
+    spent: list[list[float]] = [[] for _ in runs]
+    for i in range(warmup + rounds):
+        for run, times in zip(runs, spent):
+            start = time.perf_counter()
+            run(i)
+            if i >= warmup:
+                times.append(time.perf_counter() - start)
+    return [statistics.median(times) for times in spent]

@@ -24,7 +24,7 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
-from reporting import emit, machine, median_ms
+from reporting import emit, machine, median_ms, take_turns
 
 from keras_steg.batchnorm import batchnorm_layers
 from keras_steg.batchnorm_folding import fold_batchnorm
@@ -79,12 +79,6 @@ def matmul_gflops(dtype: str, repeats: int, n: int = 2048) -> float:
     return 2 * n**3 / seconds / 1e9
 
 
-def _step_seconds(step, batch) -> float:
-    start = time.perf_counter()
-    float(step(batch)["loss"])  # waits for the step
-    return time.perf_counter() - start
-
-
 def training_row(size: int, args) -> dict:
     """One size: ms per step from memory and from the pipeline, and the pipeline alone.
 
@@ -101,13 +95,9 @@ def training_row(size: int, args) -> dict:
     warmup, steps = 2, args.train_steps
     in_memory = list(train_ds.take(steps + warmup))
     iterator = iter(train_ds)
-    memory, piped = [], []
-    for i, batch in enumerate(in_memory):
-        times = _step_seconds(step, batch), _step_seconds(step, next(iterator))
-        if i >= warmup:
-            memory.append(times[0])
-            piped.append(times[1])
-    memory_s, piped_s = np.median(memory), np.median(piped)
+    # float(loss) waits for each step to finish.
+    memory_s, piped_s = take_turns([lambda i: float(step(in_memory[i])["loss"]),
+                                    lambda i: float(step(next(iterator))["loss"])], steps, warmup)
     start = time.perf_counter()
     batches = 4 * steps
     for _ in range(batches):

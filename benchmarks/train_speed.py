@@ -13,12 +13,9 @@ cover/secret pairs per second, with the speed-ups; ``--out FILE`` also writes it
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
-import keras
 import tensorflow as tf
-from reporting import emit, machine  # benchmarks/ is the script folder, so on sys.path
+from reporting import emit, machine, take_turns  # benchmarks/ is the script folder, so on sys.path
 
 from keras_steg.fused_batchnorm import set_fused
 from keras_steg.training import TrainConfig, make_datasets, make_model
@@ -34,7 +31,6 @@ def traced_step(precision: str, fused: bool, args):
                       precision=precision, val_fraction=0.1)
     model = make_model(cfg)
     set_fused(model, fused)  # before tracing: the switch is read when the graph is built
-    keras.mixed_precision.set_global_policy("float32")
     return tf.function(model.train_step)
 
 
@@ -52,15 +48,9 @@ def main() -> None:
     train_ds, _, _ = make_datasets(cfg)
     batches = list(train_ds.take(args.steps + 3))
     steps = [traced_step(precision, fused, args) for _, precision, fused in VARIANTS]
-    times: list[list[float]] = [[] for _ in VARIANTS]
-    for i, batch in enumerate(batches):
-        for step, spent in zip(steps, times):
-            start = time.perf_counter()
-            float(step(batch)["loss"])  # waits for the step to finish
-            if i >= 3:
-                spent.append(time.perf_counter() - start)
-
-    medians = [statistics.median(t) for t in times]
+    # float(loss) waits for the step to finish; the default argument binds each variant's step.
+    medians = take_turns([lambda i, step=step: float(step(batches[i])["loss"]) for step in steps],
+                         args.steps, warmup=3)
     rows = [f"| {label} | {m * 1000:.0f} | {args.batch / m:.1f} |"
             for (label, _, _), m in zip(VARIANTS, medians)]
     text = "\n".join([
