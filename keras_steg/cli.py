@@ -55,6 +55,7 @@ def cmd_train(args) -> None:
         data_dir=args.data_dir,
         tfds_split=args.split, val_data=args.val_data, val_fraction=args.val_fraction,
         crop=args.size, val_size=args.val_size, scale_to=args.scale_to or None,
+        scale_jitter=args.scale_jitter,
         batch=args.batch, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
         lr=args.lr, reveal_lr=args.reveal_lr, alpha=args.alpha, beta=args.beta, loss=args.loss,
         cover_loss=args.cover_loss,
@@ -320,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-size", type=int, default=256, help="validation image size (default: 256)")
     p.add_argument("--scale-to", type=int, default=256,
                    help="crops at random scales down to this short side (0: native scale only)")
+    p.add_argument("--scale-jitter", type=float, default=1.0,
+                   help="fraction of that scale range to use, from the --scale-to end: 0 crops "
+                   "every patch from the photo shown at --scale-to, as validation scores it (default: 1)")
     p.add_argument("--batch", type=int, default=8, help="cover/secret pairs per step (default: 8)")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--steps-per-epoch", type=int, default=500)

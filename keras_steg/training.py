@@ -68,6 +68,7 @@ class TrainConfig:
     crop: int = 64
     val_size: int = 256
     scale_to: int | None = 256       # crops at random scales between native and the val size
+    scale_jitter: float = 1.0        # fraction of that scale range used, from the val-size end
     batch: int = 8
     epochs: int = 10
     steps_per_epoch: int = 500
@@ -104,6 +105,8 @@ class TrainConfig:
                 setattr(self, name, getattr(recipe, name))
         if self.modality not in MODALITIES:
             raise ValueError(f"unknown modality {self.modality!r}; choose one of {', '.join(MODALITIES)}")
+        if not 0.0 <= self.scale_jitter <= 1.0:
+            raise ValueError(f"--scale-jitter must be between 0 and 1, got {self.scale_jitter}")
         if self.modality == "audio" and self.scramble_secrets:
             raise ValueError("scrambled secrets are images: --scramble-secrets needs --modality image")
         if self.modality == "audio":
@@ -159,7 +162,7 @@ def make_datasets(cfg: TrainConfig):
         val_src = image_data.folder_source(val_files, cfg.seed) if val_files else None
     block = SCRAMBLE_BLOCK if cfg.scramble_secrets else None
     train = image_data.training_pairs(train_src, cfg.crop, cfg.batch, cfg.seed, cfg.scale_to,
-                                      scramble_block=block)
+                                      scramble_block=block, scale_jitter=cfg.scale_jitter)
     val = None
     if val_src is not None:
         try:

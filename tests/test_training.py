@@ -108,6 +108,12 @@ def test_overwrite_after_a_killed_run_starts_afresh(folder, tmp_path):
     assert not (out / "backup").exists()
 
 
+@pytest.mark.parametrize("jitter", [-0.1, 1.5])
+def test_scale_jitter_outside_0_1_is_refused(folder, tmp_path, jitter):
+    with pytest.raises(ValueError, match="--scale-jitter must be between 0 and 1"):
+        _config(folder, tmp_path / "run", scale_jitter=jitter)
+
+
 @pytest.mark.parametrize("field", ["crop", "val_size"])
 def test_sizes_must_be_multiples_of_32(folder, tmp_path, field):
     with pytest.raises(ValueError, match="multiple of 32"):

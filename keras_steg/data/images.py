@@ -114,13 +114,17 @@ def tfds_source(name: str, data_dir: str | None, split: str = "train") -> ImageS
     return ImageSource(ds.enumerate().map(lambda i, x: _image(x, i), num_parallel_calls=AUTOTUNE), size)
 
 
-def random_crop(image: tf.Tensor, crop: int, seed: tf.Tensor, scale_to: int | None = None) -> tf.Tensor:
+def random_crop(image: tf.Tensor, crop: int, seed: tf.Tensor, scale_to: int | None = None,
+                scale_jitter: float = 1.0) -> tf.Tensor:
     """A random ``crop x crop`` patch of a uint8 image, float32 in [0, 1], randomly flipped.
 
     Images smaller than the crop are first resized up (aspect kept) so that they cover it.
     With ``scale_to``, the patch is taken at a random scale, log-uniform between the native
     resolution and the one at which the image's short side is ``scale_to`` pixels, so patches
-    look like parts of whole photos shown at that size. ``seed`` is a (2,) int stateless seed.
+    look like parts of whole photos shown at that size. ``scale_jitter`` in [0, 1] narrows that
+    range to its fraction nearest the ``scale_to`` end: 0 always takes the patch at the scale of
+    the whole photo shown at ``scale_to`` (how the held-out photos are scored). ``seed`` is a
+    (2,) int stateless seed.
     """
     seeds = tf.random.experimental.stateless_split(seed, 4)
     shape = tf.shape(image)
@@ -128,7 +132,7 @@ def random_crop(image: tf.Tensor, crop: int, seed: tf.Tensor, scale_to: int | No
     side = tf.constant(float(crop))
     if scale_to:
         max_scale = tf.maximum(1.0, short / float(scale_to))
-        u = tf.random.stateless_uniform([], seeds[0])
+        u = 1.0 - scale_jitter * tf.random.stateless_uniform([], seeds[0])
         side = side * tf.exp(u * tf.math.log(max_scale))
     side = tf.cast(tf.minimum(tf.round(side), short), tf.int32)
     y = tf.random.stateless_uniform([], seeds[1], 0, shape[0] - side + 1, dtype=tf.int32)
@@ -158,13 +162,14 @@ def scrambled_secrets(pairs: tf.data.Dataset, block: int, seed: int = 0) -> tf.d
 
 def training_pairs(source: ImageSource, crop: int, batch_size: int, seed: int = 0,
                    scale_to: int | None = None, cache: bool = True,
-                   scramble_block: int | None = None) -> tf.data.Dataset:
+                   scramble_block: int | None = None, scale_jitter: float = 1.0) -> tf.data.Dataset:
     """Endless batches of ``{"cover", "secret"}`` random crops, float32 (B, crop, crop, 3).
 
     Covers and secrets come from two differently shuffled passes over the same stream, and a
     pair whose cover and secret are the same image is dropped, so no image hides itself.
     ``cache`` keeps decoded images in memory (each file is decoded once; use False for
-    datasets that do not fit in RAM). ``scramble_block``: secrets are key-scrambled in
+    datasets that do not fit in RAM). ``scale_to``, ``scale_jitter``: see ``random_crop``.
+    ``scramble_block``: secrets are key-scrambled in
     blocks of this size (``scrambled_secrets``).
     """
     if source.size < 2:
@@ -187,8 +192,8 @@ def training_pairs(source: ImageSource, crop: int, batch_size: int, seed: int = 
 
     def crop_pair(a, b, s):
         s = tf.random.experimental.stateless_split(tf.cast(s, tf.int64), 2)
-        return {"cover": random_crop(a[0], crop, s[0], scale_to),
-                "secret": random_crop(b[0], crop, s[1], scale_to)}
+        return {"cover": random_crop(a[0], crop, s[0], scale_to, scale_jitter),
+                "secret": random_crop(b[0], crop, s[1], scale_to, scale_jitter)}
 
     pairs = pairs.map(crop_pair, num_parallel_calls=AUTOTUNE)
     if scramble_block:

@@ -87,6 +87,23 @@ def test_small_images_are_resized_up_large_ones_cropped(photos):
     assert found
 
 
+def test_scale_jitter_zero_crops_at_the_validation_scale(photos):
+    # A square photo, crop == scale_to, no jitter: the patch is the whole photo shown at
+    # scale_to pixels, the centre square validation scores (up to the random flip).
+    big = photos[1]
+    side = min(big.shape[:2])
+    square = tf.constant(big[:side, :side])
+    whole = image_data.center_square(square, 32).numpy()
+    for seed in ([1, 2], [3, 4], [5, 6]):
+        patch = image_data.random_crop(square, 32, tf.constant(seed), scale_to=32,
+                                       scale_jitter=0.0).numpy()
+        assert min(np.abs(patch - whole).max(), np.abs(patch[:, ::-1] - whole).max()) < 1e-5
+    # With the full range, some patches are taken nearer native scale: not the whole photo.
+    patches = [image_data.random_crop(square, 32, tf.constant([s, 0]), scale_to=32).numpy()
+               for s in range(4)]
+    assert max(min(np.abs(p - whole).max(), np.abs(p[:, ::-1] - whole).max()) for p in patches) > 0.05
+
+
 def test_unreadable_files_are_skipped_and_counted(tmp_path, photo_files):
     for f in photo_files[:3]:
         shutil.copy(f, tmp_path)
