@@ -144,6 +144,16 @@ def random_crop(image: tf.Tensor, crop: int, seed: tf.Tensor, scale_to: int | No
     return tf.ensure_shape(patch, [crop, crop, 3])
 
 
+def _shrink(image: tf.Tensor, scale_to: int, scale_jitter: float) -> tf.Tensor:
+    """A uint8 image shrunk to the finest scale ``random_crop(..., scale_to, scale_jitter)``
+    samples; on the result, ``random_crop(..., scale_to)`` samples the same range of scales."""
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    max_scale = tf.maximum(1.0, tf.reduce_min(shape) / float(scale_to))
+    new = tf.cast(tf.round(shape / max_scale ** (1.0 - scale_jitter)), tf.int32)
+    shrunk = tf.image.resize(tf.cast(image, tf.float32), new, antialias=True)
+    return tf.cast(tf.clip_by_value(tf.round(shrunk), 0.0, 255.0), tf.uint8)
+
+
 def scrambled_secrets(pairs: tf.data.Dataset, block: int, seed: int = 0) -> tf.data.Dataset:
     """Unbatched ``{"cover", "secret"}`` pairs -> the same with each secret scrambled under a
     fresh random key (``keras_steg.scramble``; rounded to 8 bits as a saved secret would be),
@@ -175,6 +185,12 @@ def training_pairs(source: ImageSource, crop: int, batch_size: int, seed: int = 
     if source.size < 2:
         raise ValueError("training needs at least two images (a cover and a different secret)")
     images = source.dataset
+    if scale_to and scale_jitter < 1.0:
+        # Crops never come from finer than this scale: shrink each photo once, before the cache,
+        # instead of antialiasing a large native region on every crop (the same scales, resampled once).
+        images = images.map(lambda image, index: (_shrink(image, scale_to, scale_jitter), index),
+                            num_parallel_calls=AUTOTUNE)
+        scale_jitter = 1.0
     if cache:
         # One pass decodes every file into the cache and counts the readable ones: with fewer
         # than two, no (cover, secret) pair of different images exists and training would hang.

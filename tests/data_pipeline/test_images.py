@@ -104,6 +104,24 @@ def test_scale_jitter_zero_crops_at_the_validation_scale(photos):
     assert max(min(np.abs(p - whole).max(), np.abs(p[:, ::-1] - whole).max()) for p in patches) > 0.05
 
 
+def test_training_pairs_without_jitter_crop_the_whole_photo_shown_at_scale_to(photos, photo_files):
+    # Each photo shown with its short side at 24 px; every training crop is a 24x24 window of
+    # one of them (the pipeline shrinks each photo once instead of on every crop).
+    shown = []
+    for photo in photos:
+        scale = 24 / min(photo.shape[:2])
+        size = [round(photo.shape[0] * scale), round(photo.shape[1] * scale)]
+        shown.append(tf.image.resize(tf.constant(photo, tf.float32), size, antialias=True).numpy() / 255)
+    windows = [w for image in shown for w in
+               np.lib.stride_tricks.sliding_window_view(image, (24, 24, 3)).reshape(-1, 24, 24, 3)]
+    src = image_data.folder_source(photo_files)
+    batch = next(iter(image_data.training_pairs(src, crop=24, batch_size=4, seed=3, scale_to=24,
+                                                scale_jitter=0.0)))
+    for patch in np.concatenate([batch["cover"], batch["secret"]]):
+        error = min(np.abs(w - p).max() for w in windows for p in (patch, patch[:, ::-1]))
+        assert error < 1 / 255  # the cached uint8 photo is rounded once
+
+
 def test_unreadable_files_are_skipped_and_counted(tmp_path, photo_files):
     for f in photo_files[:3]:
         shutil.copy(f, tmp_path)
