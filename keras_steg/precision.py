@@ -40,7 +40,7 @@ def resolve_precision(precision: str = "auto", cpuinfo: str | Path = "/proc/cpui
     if precision not in CHOICES:
         raise ValueError(f"precision must be one of {CHOICES}, got {precision!r}")
     if precision == "mixed_bfloat16":
-        warn_if_bf16_emulated(cpuinfo)
+        _warn_if_bf16_emulated(cpuinfo)
     if precision != "auto":
         return precision
     if _has_gpu():
@@ -56,7 +56,7 @@ def _has_gpu() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
-def warn_if_bf16_emulated(cpuinfo: str | Path = "/proc/cpuinfo") -> None:
+def _warn_if_bf16_emulated(cpuinfo: str | Path = "/proc/cpuinfo") -> None:
     """Warn (``UserWarning``) when bfloat16 was asked for on a machine with no GPU whose CPU
     lacks native bf16 instructions: TensorFlow emulates it there, far slower than float32.
     Silent where the CPU's flags cannot be read (no /proc/cpuinfo)."""
@@ -75,7 +75,7 @@ def resolve_inference_precision(precision: str = "auto", cpuinfo: str | Path = "
     if precision not in INFERENCE_CHOICES:
         raise ValueError(f"precision must be one of {INFERENCE_CHOICES}, got {precision!r}")
     if precision == "bfloat16":
-        warn_if_bf16_emulated(cpuinfo)
+        _warn_if_bf16_emulated(cpuinfo)
     if precision != "auto":
         return precision
     return "bfloat16" if resolve_precision("auto", cpuinfo) == "mixed_bfloat16" else "float32"

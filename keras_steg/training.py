@@ -107,6 +107,8 @@ class TrainConfig:
             raise ValueError(f"unknown modality {self.modality!r}; choose one of {', '.join(MODALITIES)}")
         if not 0.0 <= self.scale_jitter <= 1.0:
             raise ValueError(f"--scale-jitter must be between 0 and 1, got {self.scale_jitter}")
+        if self.scale_jitter < 1.0 and not self.scale_to:
+            raise ValueError("--scale-jitter narrows the --scale-to range: give --scale-to")
         if self.modality == "audio" and self.scramble_secrets:
             raise ValueError("scrambled secrets are images: --scramble-secrets needs --modality image")
         if self.modality == "audio":

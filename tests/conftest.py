@@ -42,9 +42,10 @@ def run(capsys):
 
 @pytest.fixture
 def one_line_error():
-    """A check that a CLI run failed as bad input: exit 2, one line on stderr naming ``match``."""
+    """A check that a CLI run failed as bad input: exit 2, one error line on stderr naming
+    ``match`` (``note:`` lines, the CLI's warnings, may stand beside it)."""
     def check(code, err, match):
-        lines = [line for line in err.splitlines() if line.strip()]
+        lines = [line for line in err.splitlines() if line.strip() and not line.startswith("note: ")]
         assert code == 2
         assert len(lines) == 1 and "error:" in lines[0] and match in lines[0], err
         assert "Traceback" not in err

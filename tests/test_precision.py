@@ -50,3 +50,4 @@ def test_explicit_bfloat16_warns_only_where_the_cpu_emulates_it(tmp_path, resolv
         assert resolve(name, _cpuinfo(tmp_path, "avx2 amx_bf16")) == name
         assert resolve(name, tmp_path / "no_cpuinfo") == name  # flags unknown: no guess
         assert resolve("float32", _cpuinfo(tmp_path, "fpu avx2 fma")) == "float32"
+        assert resolve("auto", _cpuinfo(tmp_path, "fpu avx2 fma")) == "float32"  # auto: no note

@@ -114,6 +114,11 @@ def test_scale_jitter_outside_0_1_is_refused(folder, tmp_path, jitter):
         _config(folder, tmp_path / "run", scale_jitter=jitter)
 
 
+def test_scale_jitter_needs_a_scale_range(folder, tmp_path):
+    with pytest.raises(ValueError, match="give --scale-to"):
+        _config(folder, tmp_path / "run", scale_to=None, scale_jitter=0.5)
+
+
 @pytest.mark.parametrize("field", ["crop", "val_size"])
 def test_sizes_must_be_multiples_of_32(folder, tmp_path, field):
     with pytest.raises(ValueError, match="multiple of 32"):

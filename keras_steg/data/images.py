@@ -145,8 +145,10 @@ def random_crop(image: tf.Tensor, crop: int, seed: tf.Tensor, scale_to: int | No
 
 
 def _shrink(image: tf.Tensor, scale_to: int, scale_jitter: float) -> tf.Tensor:
-    """A uint8 image shrunk to the finest scale ``random_crop(..., scale_to, scale_jitter)``
-    samples; on the result, ``random_crop(..., scale_to)`` samples the same range of scales."""
+    """A uint8 (H, W, C) image shrunk by ``f = max(1, min(H, W) / scale_to) ** (1 - scale_jitter)``
+    to uint8 (round(H / f), round(W / f), C): the finest scale ``random_crop(..., scale_to,
+    scale_jitter)`` samples. On the result, ``random_crop(..., scale_to)`` samples the same
+    range of scales."""
     shape = tf.cast(tf.shape(image)[:2], tf.float32)
     max_scale = tf.maximum(1.0, tf.reduce_min(shape) / float(scale_to))
     new = tf.cast(tf.round(shape / max_scale ** (1.0 - scale_jitter)), tf.int32)
@@ -187,7 +189,8 @@ def training_pairs(source: ImageSource, crop: int, batch_size: int, seed: int = 
     images = source.dataset
     if scale_to and scale_jitter < 1.0:
         # Crops never come from finer than this scale: shrink each photo once, before the cache,
-        # instead of antialiasing a large native region on every crop (the same scales, resampled once).
+        # instead of antialiasing a large native region on every crop. The same range of
+        # scales; a crop between the two ends is resampled twice, so a little softer.
         images = images.map(lambda image, index: (_shrink(image, scale_to, scale_jitter), index),
                             num_parallel_calls=AUTOTUNE)
         scale_jitter = 1.0

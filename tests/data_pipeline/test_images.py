@@ -122,6 +122,16 @@ def test_training_pairs_without_jitter_crop_the_whole_photo_shown_at_scale_to(ph
         assert error < 1 / 255  # the cached uint8 photo is rounded once
 
 
+def test_shrink_leaves_the_coarser_part_of_the_scale_range():
+    # 1024x768 shown at 256 is 3x smaller; jitter 0.5 keeps scales 1 to sqrt(3) of that range,
+    # so the photo is shrunk by sqrt(3) and photos already at or below scale_to are kept.
+    image = tf.zeros([768, 1024, 3], tf.uint8)
+    assert image_data._shrink(image, 256, 0.5).shape == (443, 591, 3)
+    assert image_data._shrink(image, 256, 0.0).shape == (256, 341, 3)
+    assert image_data._shrink(image, 256, 1.0).shape == (768, 1024, 3)
+    assert image_data._shrink(tf.zeros([100, 150, 3], tf.uint8), 256, 0.0).shape == (100, 150, 3)
+
+
 def test_unreadable_files_are_skipped_and_counted(tmp_path, photo_files):
     for f in photo_files[:3]:
         shutil.copy(f, tmp_path)
