@@ -60,7 +60,7 @@ def cmd_train(args) -> None:
         lr=args.lr, reveal_lr=args.reveal_lr, alpha=args.alpha, beta=args.beta, loss=args.loss,
         cover_loss=args.cover_loss,
         channel=args.channel, quantize_after=args.quantize_after, precision=args.precision, init=args.init,
-        seed=args.seed, warmup=args.warmup, bn_batches=args.bn_batches,
+        seed=args.seed, warmup=args.warmup, lr_decay=args.lr_decay, bn_batches=args.bn_batches,
         scramble_secrets=args.scramble_secrets, strategy=args.strategy, cpu_replicas=args.cpu_replicas,
     )
     train(cfg, overwrite=args.overwrite)
@@ -347,6 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dtype policy (default: auto = mixed_float16 on a GPU, mixed_bfloat16 on a "
                    "CPU with native bf16, else float32)")
     p.add_argument("--warmup", type=int, default=0, help="steps of linear learning-rate warm-up")
+    p.add_argument("--lr-decay", choices=["plateau", "cosine"], default="plateau",
+                   help="after the warm-up: plateau = the family's ReduceLROnPlateau schedulers; "
+                        "cosine = every rate falls along a half cosine to 0 at the last step "
+                        "(replaces the schedulers) (default: plateau)")
     p.add_argument("--bn-batches", type=int, default=50,
                    help="batches for the final precise BatchNorm statistics (0: skip)")
     p.add_argument("--init", help="start from a shipped model, an exported folder or a .keras file")

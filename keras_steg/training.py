@@ -17,6 +17,7 @@ from keras_steg.callbacks import (
     ImageSummary,
     LearningRateWarmup,
     StopFile,
+    WarmupCosineDecay,
     plateau_schedulers,
 )
 from keras_steg.data import audio as audio_data
@@ -30,6 +31,7 @@ from keras_steg.precision import resolve_precision
 from keras_steg.scramble import BLOCK as SCRAMBLE_BLOCK
 
 MODALITIES = ("image", "audio")
+LR_DECAYS = ("plateau", "cosine")
 
 
 AUDIO_REPRESENTATION = "magnitude"  # what --modality audio trains unless told otherwise
@@ -85,6 +87,7 @@ class TrainConfig:
     #                                  None: the family's channel (8-bit rounding, noise)
     quantize_after: int = 0          # steps before the 8-bit channel switches on
     warmup: int = 0                  # steps of linear learning-rate warm-up
+    lr_decay: str = "plateau"        # "plateau": the family's schedulers; "cosine": to 0 by the end
     precision: str = "auto"          # "auto": the fastest policy this machine has natively
     init: str | None = None          # shipped model name/dir, or a .keras file, to start from
     bn_batches: int = 50             # training batches for the final precise-BatchNorm pass
@@ -109,6 +112,10 @@ class TrainConfig:
             raise ValueError(f"--scale-jitter must be between 0 and 1, got {self.scale_jitter}")
         if self.scale_jitter < 1.0 and not self.scale_to:
             raise ValueError("--scale-jitter narrows the --scale-to range: give --scale-to")
+        if self.lr_decay not in LR_DECAYS:
+            raise ValueError(f"unknown --lr-decay {self.lr_decay!r}; choose one of {', '.join(LR_DECAYS)}")
+        if self.lr_decay == "cosine" and self.epochs * self.steps_per_epoch <= self.warmup:
+            raise ValueError("--lr-decay cosine needs more training steps than --warmup")
         if self.modality == "audio" and self.scramble_secrets:
             raise ValueError("scrambled secrets are images: --scramble-secrets needs --modality image")
         if self.modality == "audio":
@@ -232,6 +239,15 @@ RUN_FILES = ("history.csv", "train_summary.json", "train_config.json", "last.ker
              "final.keras", "STOP")
 
 
+def learning_rate_ramp(cfg: TrainConfig, targets: dict[str, float]) -> LearningRateWarmup:
+    """The callback setting the rates of ``targets`` ({"optimizer": lr, ...}) at every step:
+    ``cfg.warmup`` steps of linear warm-up, then (``cfg.lr_decay == "cosine"``) a cosine fall
+    to 0 at the run's last step, ``cfg.epochs * cfg.steps_per_epoch``."""
+    if cfg.lr_decay == "cosine":
+        return WarmupCosineDecay(cfg.warmup, cfg.epochs * cfg.steps_per_epoch, targets)
+    return LearningRateWarmup(cfg.warmup, targets)
+
+
 def finished_run(out: Path) -> bool:
     """True when ``out`` holds a completed run (its results would be overwritten)."""
     return (out / "train_summary.json").exists() and not (out / "backup").exists()
@@ -284,14 +300,15 @@ def _fit(cfg, out, strategy, train_ds, val_ds, sources, verbose, extra_callbacks
         # Schedulers first: a learning-rate change made at an epoch end is then in that
         # epoch's backup and checkpoints.
         # Their state lives in the backup folder: it exists exactly when a run resumes.
-        *plateau_schedulers(get_family(cfg.model).recipe, val_ds is not None, out / "backup", verbose),
+        *(plateau_schedulers(get_family(cfg.model).recipe, val_ds is not None, out / "backup", verbose)
+          if cfg.lr_decay == "plateau" else []),
         # The backup is kept until the run's summary is written (a kill during the final
         # BatchNorm pass must not restart training from zero).
         keras.callbacks.BackupAndRestore(str(out / "backup"), delete_checkpoint=False),
         keras.callbacks.ModelCheckpoint(str(out / "last.keras")),
         keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor=monitor, save_best_only=True),
         ChannelWarmup(cfg.quantize_after),
-        LearningRateWarmup(cfg.warmup, {k: v for k, v in targets.items() if v is not None}),
+        learning_rate_ramp(cfg, {k: v for k, v in targets.items() if v is not None}),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(out / "logs")),
         StopFile(str(out / "STOP")),

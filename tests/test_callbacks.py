@@ -142,3 +142,30 @@ def test_recipe_schedulers_follow_the_family(model):
         "optimizer", "loss", 0.5, 3, 1e-7)
     (only,) = plateau_schedulers(baluja.RECIPE, verbose=0)
     assert (only.optimizer_attr, only.monitor) == ("optimizer", "val_loss")
+
+
+def test_cosine_decay_warms_up_then_falls_to_zero_and_stays(model):
+    from keras_steg.callbacks import WarmupCosineDecay
+
+    targets = {"optimizer": 1e-3, "reveal_optimizer": 2e-3}
+    cb = WarmupCosineDecay(steps=2, total_steps=6, targets=targets)
+    cb.set_model(model)
+    cb.on_train_begin()
+    seen = []
+    for step in range(8):
+        model.optimizer.iterations.assign(step)
+        cb.on_train_batch_begin(step)
+        seen.append(_rates(model))
+    model.optimizer.iterations.assign(0)
+    assert seen[0] == pytest.approx((5e-4, 1e-3))  # warm-up
+    assert seen[2] == pytest.approx((1e-3, 2e-3))  # top of the cosine
+    assert seen[4] == pytest.approx((5e-4, 1e-3))  # half-way down
+    assert seen[6] == pytest.approx((0.0, 0.0)) and seen[7] == pytest.approx((0.0, 0.0))
+    assert all(a[0] >= b[0] for a, b in zip(seen[2:], seen[3:]))  # never rises after the top
+
+
+def test_cosine_decay_needs_steps_after_the_warmup():
+    from keras_steg.callbacks import WarmupCosineDecay
+
+    with pytest.raises(ValueError, match="more steps"):
+        WarmupCosineDecay(steps=10, total_steps=10)

@@ -239,3 +239,18 @@ def test_a_run_is_reproducible_from_its_seed(folder, tmp_path):
         losses.append(history.history["loss"])
     assert losses[0] == losses[1]
     assert losses[0] != losses[2]
+
+
+def test_cosine_decay_replaces_the_plateau_schedulers_and_ends_at_zero(folder, tmp_path):
+    out = tmp_path / "run"
+    train(_config(folder, out, lr_decay="cosine", warmup=1, epochs=1, lr=1e-3, reveal_lr=1e-3), verbose=0)
+    model = keras.models.load_model(out / "final.keras")
+    # Rates are set before each step: the third and last of 3 steps ran at 1e-3 * cos^2(pi/4).
+    assert float(model.optimizer.learning_rate) == pytest.approx(5e-4)
+    assert float(model.reveal_optimizer.learning_rate) == pytest.approx(5e-4)
+    assert "lr_optimizer" not in next(csv.DictReader(open(out / "history.csv")))  # no plateau logs
+
+
+def test_unknown_lr_decay_is_refused(folder, tmp_path):
+    with pytest.raises(ValueError, match="--lr-decay"):
+        _config(folder, tmp_path / "run", lr_decay="step")
