@@ -83,21 +83,30 @@ def _crop_text(cfg: dict) -> str:
     return f"{cfg['crop']}x{cfg['crop']}"
 
 
+def _schedule_text(cfg: dict) -> str:
+    """How a run moved its learning rates: "plateau" or "cosine", after any warm-up."""
+    decay = cfg.get("lr_decay", "plateau")  # runs older than --lr-decay used the plateau schedulers
+    return (f"{cfg['warmup']} warm-up, " if cfg.get("warmup") else "") + decay
+
+
 def _stage_row(run: Path) -> str:
     cfg = _config(run)
     steps = len(_history(run)) * cfg["steps_per_epoch"]
     rates = f"{cfg['lr']:g}" + (f" / {cfg['reveal_lr']:g}" if cfg.get("reveal_lr") else "")
-    return (f"| {_crop_text(cfg)} | {cfg['batch']} | {steps} | {rates} | "
-            f"{cfg['quantize_after']} | {cfg['precision']} | {_wall_minutes(run):.0f} |")
+    crop = _crop_text(cfg)
+    if cfg.get("scale_jitter", 1.0) < 1.0:
+        crop += f", scale jitter {cfg['scale_jitter']:g}"
+    return (f"| {crop} | {cfg['batch']} | {steps} | {rates} | {_schedule_text(cfg)} | "
+            f"{cfg['beta']:g} | {cfg['quantize_after']} | {cfg['precision']} | {_wall_minutes(run):.0f} |")
 
 
 def training_table(runs: list[Path], note: str = "", crop_header: str = "crop") -> list[str]:
     """The card's lines for the training stages (one table row per run), the note and the
     learning curve."""
     return [
-        f"| {crop_header} | pairs/step | steps | lr (sender / receiver) | quantize after "
-        "| precision | wall (min) |",
-        "|---|---:|---:|---|---:|---|---:|",
+        f"| {crop_header} | pairs/step | steps | lr (sender / receiver) | lr schedule | beta "
+        "| quantize after | precision | wall (min) |",
+        "|---|---:|---:|---|---|---:|---:|---|---:|",
         *[_stage_row(run) for run in runs],
         "",
         *([note, ""] if note else []),
