@@ -222,7 +222,7 @@ class WarmupCosineDecay(LearningRateWarmup):
 
     def factor(self, step: int) -> float:
         if step < self.steps:
-            return (step + 1) / self.steps
+            return super().factor(step)
         progress = min(1.0, (step - self.steps) / (self.total_steps - self.steps))
         return self.final + (1.0 - self.final) * 0.5 * (1.0 + math.cos(math.pi * progress))
 

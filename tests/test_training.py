@@ -241,7 +241,7 @@ def test_a_run_is_reproducible_from_its_seed(folder, tmp_path):
     assert losses[0] != losses[2]
 
 
-def test_cosine_decay_replaces_the_plateau_schedulers_and_ends_at_zero(folder, tmp_path):
+def test_cosine_decay_replaces_the_plateau_schedulers_and_sets_every_step(folder, tmp_path):
     out = tmp_path / "run"
     train(_config(folder, out, lr_decay="cosine", warmup=1, epochs=1, lr=1e-3, reveal_lr=1e-3), verbose=0)
     model = keras.models.load_model(out / "final.keras")
