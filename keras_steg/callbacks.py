@@ -205,26 +205,25 @@ class LearningRateWarmup(keras.callbacks.Callback):
 
 class WarmupCosineDecay(LearningRateWarmup):
     """The linear warm-up of ``LearningRateWarmup``, then every optimizer's rate falls along a
-    half cosine from its target to ``final`` x target at step ``total_steps``, and stays there.
+    half cosine from its target to 0 at step ``total_steps``, and stays there.
 
     Anneals in one run what the plateau schedulers do in jumps, so it replaces them: SCNN's
     validation PSNR swings by up to 3 dB between epochs at a fixed rate, and each lower rate
     bought more than the same steps at the old one (saved_models/scnn/MODEL_CARD.md).
     """
 
-    def __init__(self, steps: int, total_steps: int, targets: dict[str, float] | None = None,
-                 final: float = 0.0):
+    def __init__(self, steps: int, total_steps: int, targets: dict[str, float] | None = None):
         super().__init__(steps, targets)
         if total_steps <= steps:
             raise ValueError(f"the cosine decay needs more steps ({total_steps}) than the "
                              f"warm-up ({steps})")
-        self.total_steps, self.final = int(total_steps), float(final)
+        self.total_steps = int(total_steps)
 
     def factor(self, step: int) -> float:
         if step < self.steps:
             return super().factor(step)
         progress = min(1.0, (step - self.steps) / (self.total_steps - self.steps))
-        return self.final + (1.0 - self.final) * 0.5 * (1.0 + math.cos(math.pi * progress))
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 class StopFile(keras.callbacks.Callback):
