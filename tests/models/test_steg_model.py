@@ -151,8 +151,8 @@ def test_compile_metrics_are_refused():
 
 def test_mixed_float16_scales_both_losses_and_steps_both_networks(photo_batch):
     keras.mixed_precision.set_global_policy("mixed_float16")
-    # SCNN's two networks at a tenth of the paper's widths: float16 convolutions are emulated
-    # on CPUs, and the loss scaling under test does not depend on the widths.
+    # SCNN's two networks, narrow (8-16 filters): float16 convolutions are slow
+    # on CPUs without float16 units, and the loss scaling under test does not depend on the widths.
     model = StegModel(hiding_network(filters=(8, 8, 16, 16, 16)),
                       reveal_network(filters=(8, 8, 16, 8, 8)), multiple=HNET_MULTIPLE)
     model.compile(optimizer=_adam(), reveal_optimizer=_adam())
