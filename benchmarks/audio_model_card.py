@@ -19,7 +19,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-from model_card import _config, card_parser, describe_family, describe_recipe, plot_curve, training_table
+from model_card import (
+    _config,
+    card_parser,
+    describe_family,
+    describe_recipe,
+    plot_curve,
+    read_note,
+    training_table,
+)
 
 from keras_steg.audio_figure import save_audio_figure
 from keras_steg.data import audio
@@ -77,6 +85,7 @@ def main() -> None:
     """Evaluate, plot and (re)write the model folder's MODEL_CARD.md, heldout_scores.csv,
     example.png, learning_curve.png and the "heldout" entry of its metadata.json."""
     args = card_parser(__doc__.splitlines()[0], "the training audio folder", "scnn_audio").parse_args()
+    note, note_option = read_note(args)
 
     data, model_dir = Path(args.data), Path(args.model)
     meta = json.loads((model_dir / "metadata.json").read_text())
@@ -151,13 +160,13 @@ def main() -> None:
         "sound does. 2-core CPU, no GPU.",
         "Validation PSNRs in the log are of the tensors (log magnitude for this model), not the sound.",
         "",
-        *training_table(runs, args.note, crop_header="crop (bins x frames)"),
+        *training_table(runs, note, crop_header="crop (bins x frames)"),
         "Reproduce the numbers above:",
         "",
         "```",
         f"python benchmarks/audio_model_card.py --data ../shared/data/audio --model saved_models/{args.name} "
         f"--name {args.name} " + " ".join(f"--run {r}" for r in args.run)
-        + (' --note "..."' if args.note else ""),
+        + note_option,
         "```",
         "",
     ]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from keras_steg.data.images import list_images, split_files
 from keras_steg.evaluation import evaluate_files, summarize, write_csv
+from keras_steg.export import FOLDS
 from keras_steg.inference import from_saved_models
 from keras_steg.models.registry import get_family
 
@@ -199,8 +200,52 @@ def card_parser(description: str, data: str, name: str) -> argparse.ArgumentPars
     parser.add_argument("--name", default=name)
     parser.add_argument("--val-fraction", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--note", default="", help="a remark added under the training table")
+    note = parser.add_mutually_exclusive_group()
+    note.add_argument("--note", default="", help="a remark added under the training table")
+    note.add_argument("--note-file", type=Path, metavar="FILE",
+                      help="a Markdown file whose text is added under the training table "
+                           "(commit it beside the runs, so the card's command regenerates the card)")
     return parser
+
+
+def read_note(args: argparse.Namespace) -> tuple[str, str]:
+    """The training note of ``card_parser``'s arguments and the option that reproduces it:
+    ``(text, " --note-file FILE" | ' --note "..."' | "")``."""
+    if args.note_file is not None:
+        if not args.note_file.is_file():
+            raise SystemExit(f"model_card: no note file {args.note_file}")
+        return args.note_file.read_text().strip(), f" --note-file {args.note_file}"
+    return args.note, (' --note "..."' if args.note else "")
+
+
+def storage_note(model_dir: Path, meta: dict) -> list[str]:
+    """One paragraph on how the exported folder stores and serves the networks: the weights'
+    dtype and the folder's size, the BatchNorms folded into convolutions, the bfloat16
+    signature."""
+    megabytes = sum(f.stat().st_size for f in model_dir.rglob("*") if f.is_file()) / 2**20
+    folds = sum(len(json.loads(f.read_text())) for f in model_dir.glob(f"*/{FOLDS}"))
+    stored = ("float16 (half the space of float32)" if meta.get("weights_dtype") == "float16"
+              else "float32")
+    return [f"Storage: the weights are stored in {stored}; the folder holds {megabytes:.0f} MB.",
+            f"The served graphs have {folds} BatchNorms folded into the convolutions before them",
+            "(same outputs, one memory pass fewer each) and a second signature, `serving_bfloat16`,",
+            "computing in bfloat16 (`--precision bfloat16`; its quality and speed:",
+            "`python benchmarks/precision_quality.py --data ../shared/data/images`).", ""]
+
+
+def floor_verdict(mean: dict, floor: tuple[float, float]) -> list[str]:
+    """One paragraph saying whether the held-out ``mean`` (``summarize`` keys) meets the quality
+    floor ``(cover dB, secret dB)``, each pair with its margin; ``[]`` without a floor."""
+    if not floor:
+        return []
+    parts = []
+    for pair, target in zip(("cover", "secret"), floor):
+        value = mean[f"{pair}_psnr"]
+        margin = f"{value - target:+.2f} dB"
+        parts.append(f"the {pair} {'meets' if value >= target else 'misses'} it "
+                     f"({value:.2f} dB, {margin})")
+    return [f"Quality floor: cover >= {floor[0]:g} dB and secret >= {floor[1]:g} dB PSNR; "
+            + " and ".join(parts) + ".", ""]
 
 
 def main() -> None:
@@ -210,7 +255,10 @@ def main() -> None:
                         help="also measure robustness to real attacks on N held-out pairs")
     parser.add_argument("--compare", action="append", default=[], metavar="MODEL",
                         help="other models drawn beside this one in the robustness curves")
+    parser.add_argument("--floor", type=float, nargs=2, metavar=("COVER_DB", "SECRET_DB"),
+                        help="say under the held-out table whether both PSNRs meet this floor")
     args = parser.parse_args()
+    note, note_option = read_note(args)
 
     model_dir = Path(args.model)
     meta = json.loads((model_dir / "metadata.json").read_text())
@@ -260,6 +308,8 @@ def main() -> None:
         f"Per-image scores: `heldout_scores.csv`. Hiding and revealing the {len(rows)} pairs took "
         f"{seconds:.0f} s ({platform.machine()} CPU, {weights} SavedModels).",
         "",
+        *floor_verdict(mean, args.floor),
+        *storage_note(model_dir, meta),
         "## Training",
         "",
         "Data: the project's photo pool (391 real colour photographs; sources and licences in its",
@@ -270,7 +320,7 @@ def main() -> None:
         f"Training channel: {channel} (8-bit rounding straight-through, from the step given below).",
         "2-core CPU, no GPU.",
         "",
-        *training_table(runs, args.note),
+        *training_table(runs, note),
         *robustness_section(model_dir, args.name, heldout, args.robustness, args.size, args.compare),
         "Reproduce the numbers above:",
         "",
@@ -279,7 +329,8 @@ def main() -> None:
         f"--name {args.name} " + " ".join(f"--run {r}" for r in args.run)
         + (f" --robustness {args.robustness}" if args.robustness else "")
         + "".join(f" --compare {c}" for c in args.compare)
-        + (' --note "..."' if args.note else ""),
+        + (f" --floor {args.floor[0]:g} {args.floor[1]:g}" if args.floor else "")
+        + note_option,
         "```",
         "",
     ]
