@@ -27,6 +27,7 @@ from keras import layers
 from keras_steg.layers.channel import AUDIO_CHANNELS, build_cover_channel
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
+from keras_steg.models.width import scaled
 
 DESCRIPTION = "ExypnoSteganos: compressor CN + encoder EN sender, decoder DN receiver"
 
@@ -46,19 +47,12 @@ RECIPE = Recipe(lr=1e-5, alpha=1.0, beta=0.75, loss="sse",
                 schedulers=(PlateauSpec("optimizer", "loss", 0.5, 3, min_lr=1e-7),))
 
 
-def scaled(filters: int, width: float) -> int:
-    """``filters`` times the width multiplier, rounded, at least 1."""
-    return max(1, round(filters * width))
-
-
 def apply_base_network(x, width: float, prefix: str):
     """The 15-layer base network on ``x``: (B, H, W, C) -> (B, H, W, 3 * scaled(32, width)).
 
     Layer names: ``{prefix}_group{g}_conv{i}`` (g = 1, 2, 3 for the 4x4, 5x5, 6x6 groups),
     ``{prefix}_groups_concat``, ``{prefix}_merge{k}x{k}``, ``{prefix}_merge_concat``.
     """
-    if width <= 0:
-        raise ValueError(f"width must be > 0, got {width}")
     groups = []
     for g, (filters, kernel) in enumerate(GROUPS, start=1):
         y = x

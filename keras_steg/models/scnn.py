@@ -15,6 +15,7 @@ from keras_steg import fused_batchnorm
 from keras_steg.layers.channel import build_cover_channel
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
+from keras_steg.models.width import scaled_all
 
 # PyTorch's BatchNorm momentum 0.1 is Keras' 0.9. Keras' default 0.99 makes the
 # inference-mode statistics lag far behind training in the short runs we can afford on a CPU.
@@ -30,7 +31,7 @@ RNET_FILTERS = (64, 128, 256, 128, 64)
 # Five stride-2 levels: inputs must be multiples of 2**5.
 HNET_MULTIPLE = 2 ** len(HNET_FILTERS)
 
-DESCRIPTION = "SCNN, paper widths: H-net (Fig. 2) sender, R-net (Fig. 3) receiver"
+DESCRIPTION = "SCNN: H-net (Fig. 2) sender, R-net (Fig. 3) receiver, filters x width (1 = the paper)"
 
 # DDH/SCNN training: two Adams (lr 1e-3, beta_1 0.5), H-net reduced on the validation total
 # loss (patience 5), R-net on the validation secret loss (patience 8), factor 0.2.
@@ -173,8 +174,8 @@ def reveal_network(
 
 
 def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: float = 0.0,
-               secret_channels: int | None = None) -> StegModel:
-    """SCNN (paper widths) as a StegModel: H-net (Fig. 2) sender, R-net (Fig. 3) receiver.
+               secret_channels: int | None = None, width: float = 1.0) -> StegModel:
+    """SCNN as a StegModel: H-net (Fig. 2) sender, R-net (Fig. 3) receiver.
 
     Args:
         channels: channels of cover and container (3 for RGB, 2 for an audio STFT tensor).
@@ -184,6 +185,8 @@ def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: fl
         noise_stddev: Gaussian noise on the container before the receiver, in training (the
             paper has none: 0).
         secret_channels: channels of the secret (default: ``channels``).
+        width: multiplier of every filter count of both networks (1.0 = the paper's widths;
+            smaller for quick experiments and tests, the cost falls with width squared).
 
     Example:
         >>> model = steg_model()
@@ -192,8 +195,8 @@ def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: fl
     """
     secret_channels = secret_channels or channels
     return StegModel(
-        hiding_network(channels, secret_channels),
-        reveal_network(channels, secret_channels),
+        hiding_network(channels, secret_channels, scaled_all(HNET_FILTERS, width)),
+        reveal_network(channels, secret_channels, scaled_all(RNET_FILTERS, width)),
         channel=build_cover_channel(channels, noise_stddev, quantize),
         multiple=HNET_MULTIPLE,
         name="scnn",

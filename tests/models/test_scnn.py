@@ -100,3 +100,18 @@ def test_audio_and_cross_modal_channel_counts():
     assert image_in_audio.receiver.output.shape[-1] == 3
     assert image_in_audio.sender.input["secret"].shape[-1] == 3
     assert build_model("scnn").channel.name == "quantize"  # images: unchanged
+
+
+def test_width_scales_both_networks_and_keeps_the_layers():
+    from keras_steg import build_model
+
+    full, narrow = build_model("scnn"), build_model("scnn", width=0.125)
+    assert [layer.name for layer in narrow.sender.layers] == [layer.name for layer in full.sender.layers]
+    down = [narrow.sender.get_layer(f"hnet_down{level}_conv").filters for level in range(1, 6)]
+    assert down == [6, 12, 25, 50, 50]  # 50, 100, 200, 400, 400 times 1/8, rounded
+    convs = [layer.filters for layer in narrow.receiver.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert convs == [8, 16, 32, 16, 8, 3]  # the output conv keeps the secret's channels
+    assert narrow.family_config["width"] == 0.125  # kept, so an exported narrow model rebuilds
+    assert _trainable(narrow.sender) < _trainable(full.sender) / 40
+    with pytest.raises(ValueError, match="width must be > 0"):
+        build_model("scnn", width=0)
