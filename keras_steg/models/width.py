@@ -1,4 +1,4 @@
-"""Width multipliers: every family's ``width`` config scales its filter counts the same way."""
+"""Width multipliers: the ``width`` config of SCNN and ExypnoSteganos scales filter counts the same way."""
 
 from __future__ import annotations
 
