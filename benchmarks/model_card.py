@@ -226,10 +226,11 @@ def storage_note(model_dir: Path, meta: dict) -> list[str]:
     folds = sum(len(json.loads(f.read_text())) for f in model_dir.glob(f"*/{FOLDS}"))
     stored = ("float16 (half the space of float32)" if meta.get("weights_dtype") == "float16"
               else "float32")
+    folded = (f"{folds} BatchNorms folded into the convolutions before them (same outputs, one "
+              "memory pass fewer each) and " if folds else "")
     return [f"Storage: the weights are stored in {stored}; the folder holds {megabytes:.0f} MB.",
-            f"The served graphs have {folds} BatchNorms folded into the convolutions before them",
-            "(same outputs, one memory pass fewer each) and a second signature, `serving_bfloat16`,",
-            "computing in bfloat16 (`--precision bfloat16`; its quality and speed:",
+            f"The served graphs have {folded}a second signature, `serving_bfloat16`, computing in",
+            "bfloat16 (`--precision bfloat16`; its quality and speed:",
             "`python benchmarks/precision_quality.py --data ../shared/data/images`).", ""]
 
 
