@@ -21,7 +21,7 @@ from pathlib import Path
 
 from keras_steg.data.images import list_images, split_files
 from keras_steg.evaluation import evaluate_files, summarize, write_csv
-from keras_steg.export import FOLDS
+from keras_steg.export import read_folds
 from keras_steg.inference import from_saved_models
 from keras_steg.models.registry import get_family
 
@@ -223,7 +223,7 @@ def storage_note(model_dir: Path, meta: dict) -> list[str]:
     dtype and the folder's size, the BatchNorms folded into convolutions, the bfloat16
     signature."""
     megabytes = sum(f.stat().st_size for f in model_dir.rglob("*") if f.is_file()) / 2**20
-    folds = sum(len(json.loads(f.read_text())) for f in model_dir.glob(f"*/{FOLDS}"))
+    folds = sum(len(read_folds(model_dir / net)) for net in ("sender", "receiver"))
     stored = ("float16 (half the space of float32)" if meta.get("weights_dtype") == "float16"
               else "float32")
     folded = (f"{folds} BatchNorms folded into the convolutions before them (same outputs, one "

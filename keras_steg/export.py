@@ -259,6 +259,13 @@ def read_metadata(path: str | Path) -> dict:
     return json.loads(file.read_text()) if file.exists() else {}
 
 
+def read_folds(path: str | Path) -> list[dict]:
+    """The BatchNorm folds (``fold_records``) written beside the served network in the
+    SavedModel folder ``path``; ``[]`` when nothing was folded or the file is absent."""
+    folds = Path(path) / FOLDS
+    return json.loads(folds.read_text()) if folds.exists() else []
+
+
 def _assign_from_saved_model(model: keras.Model, path: Path) -> None:
     loaded = tf.saved_model.load(str(path))
     saved = list(loaded.variables)
@@ -269,9 +276,9 @@ def _assign_from_saved_model(model: keras.Model, path: Path) -> None:
         raise ValueError(f"{path}: its variables do not match the {model.name} network")
     for s, t in zip(saved, target):
         t.assign(np.asarray(s.numpy()).astype(t.dtype))
-    folds = path / FOLDS
-    if folds.exists():
-        unfold_weights(model, json.loads(folds.read_text()))
+    folds = read_folds(path)
+    if folds:
+        unfold_weights(model, folds)
 
 
 def load_weights_into(model, source: str | Path) -> None:
