@@ -16,37 +16,27 @@ BatchNorms normalising by the attacked container itself.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
 import keras
-import numpy as np
-import tensorflow as tf
 
 from keras_steg.batchnorm import recalibrate_batchnorm
 from keras_steg.data.images import list_images, split_files
 from keras_steg.evaluation import load_square
 from keras_steg.export import export_model
-from keras_steg.imageio import to_float, to_uint8
+from keras_steg.inference import Steganographer, from_keras
 from keras_steg.layers.channel import parse_channel
 from keras_steg.robustness import format_table, robustness_rows
 from keras_steg.training import TrainConfig, make_datasets
 
 
-class OwnStatistics:
-    """``hide``/``reveal`` on RGB uint8 (H, W, 3) arrays with a StegModel's networks: the sender
-    in inference mode, the receiver with batch statistics, i.e. of the one container."""
-
-    def __init__(self, model: keras.Model):
-        self.model = model
-
-    def hide(self, cover: np.ndarray, secret: np.ndarray) -> np.ndarray:
-        pair = {"cover": to_float(cover)[None], "secret": to_float(secret)[None]}
-        return to_uint8(np.asarray(tf.cast(self.model.sender(pair, training=False), tf.float32))[0])
-
-    def reveal(self, container: np.ndarray) -> np.ndarray:
-        revealed = self.model.receiver(to_float(container)[None], training=True)
-        return to_uint8(np.asarray(tf.cast(revealed, tf.float32))[0])
+def own_statistics(model: keras.Model) -> Steganographer:
+    """``from_keras(model)`` with the receiver's BatchNorms normalising by the batch it is
+    given, i.e. by the one container being revealed (hide/reveal on uint8 images as ever)."""
+    return dataclasses.replace(from_keras(model),
+                               receiver=lambda container: model.receiver(container, training=True))
 
 
 def recalibrated_on(run: Path, attack: str, batches: int) -> keras.Model:
@@ -76,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         _, held = split_files(list_images(args.data), 0.1, 0)
         images = [load_square(f, 256) for f in held[:args.pairs]]
         model = keras.models.load_model(args.run / "final.keras")
-        print(format_table(robustness_rows(OwnStatistics(model), images, "own statistics")))
+        print(format_table(robustness_rows(own_statistics(model), images, "own statistics")))
     elif args.attack and args.out:
         export_model(recalibrated_on(args.run, args.attack, args.batches), args.out,
                      keras_file=False, weights_dtype="float16")
