@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-CHANNEL_HELP = ("comma-separated attacks, one picked per batch, then 8-bit rounding if "
-                "'quantize' is listed: none, jpeg:Q or jpeg:QMIN-QMAX, noise:SIGMA or "
+CHANNEL_HELP = ("comma-separated attacks, one picked per batch (per image if 'per-image' is "
+                "listed), then 8-bit rounding if 'quantize' is listed: none, jpeg:Q or "
+                "jpeg:QMIN-QMAX, noise:SIGMA or "
                 "noise:MIN-MAX (std on the [0, 1] scale), crop:F (min side fraction kept), "
                 "resize:F (min scale factor); e.g. quantize,none,jpeg:50-95,noise:0.02,crop:0.8")
 
@@ -17,10 +18,12 @@ _ARITY = {"none": 0, "jpeg": 2, "noise": 2, "crop": 1, "resize": 1}
 
 @dataclass
 class ChannelSpec:
-    """A parsed channel: ``attacks`` as (name, numbers) in the order given, and whether the
-    container is rounded to 8 bits after the attack."""
+    """A parsed channel: ``attacks`` as (name, numbers) in the order given, whether the
+    container is rounded to 8 bits after the attack, and whether each image of a batch draws
+    its own attack (``per_image``) rather than the whole batch one."""
 
     quantize: bool = False
+    per_image: bool = False
     attacks: list[tuple[str, tuple[float, ...]]] = field(default_factory=list)
 
 
@@ -48,6 +51,8 @@ def parse_spec(spec: str) -> ChannelSpec:
         name = name.lower()
         if name == "quantize" and not value:
             parsed.quantize = True
+        elif name == "per-image" and not value:
+            parsed.per_image = True
         elif name in _ARITY:
             if any(name == n for n, _ in parsed.attacks):
                 raise ValueError(f"channel {spec!r} lists {name} twice")

@@ -293,7 +293,10 @@ def load_weights_into(model, source: str | Path) -> None:
             raise ValueError(f"{source}: no such file")
         if source.suffix == ".keras":
             source_model = keras.saving.load_model(source, compile=False)
-            model.set_weights(source_model.get_weights())
+            # The networks only: the channel's state (seeds, the quantizer switch) belongs to
+            # the run, and a new run may train with other attacks than the file's.
+            for part in ("sender", "receiver"):
+                getattr(model, part).set_weights(getattr(source_model, part).get_weights())
         else:
             model.load_weights(source)
         return

@@ -81,6 +81,24 @@ def test_init_from_exported_folder(exported):
     np.testing.assert_allclose(a["revealed"].numpy(), b["revealed"].numpy(), atol=1e-6)
 
 
+def test_init_from_a_keras_file_trained_with_another_channel(exported, tmp_path):
+    """--init FILE.keras takes the networks' weights whatever channel either run trains with
+    (a new channel replaces the built one, so the two models hold different channel state)."""
+    from keras_steg.layers import parse_channel
+
+    model = build_model("scnn")
+    load_weights_into(model, exported[1])
+    model.channel = parse_channel("quantize,none,noise:0.02", seed=0)
+    model.save(tmp_path / "run.keras")
+    fresh = build_model("scnn")
+    fresh.channel = parse_channel("quantize,per-image,none,jpeg:50-95,noise:0.02", seed=1)
+    load_weights_into(fresh, tmp_path / "run.keras")
+    x = _inputs((32, 32))
+    a, b = model(x, training=False), fresh(x, training=False)
+    np.testing.assert_allclose(a["revealed"].numpy(), b["revealed"].numpy(), atol=1e-6)
+    np.testing.assert_allclose(a["container"].numpy(), b["container"].numpy(), atol=1e-6)
+
+
 # (family, config): small widths keep the test fast; exypno's sender nests two models (CN, EN).
 FAMILY_CONFIGS = [("scnn", {}), ("exypno", {"width": 0.125}), ("baluja", {"filters": 8})]
 

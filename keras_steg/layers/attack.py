@@ -17,6 +17,8 @@ class Attack(keras.layers.Layer):
     is scored against moves with them.
     """
 
+    keeps_shape = True  # False for an attack whose output size differs (a crop)
+
     def __init__(self, always: bool = False, seed: int | None = None, **kwargs):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)

@@ -30,6 +30,8 @@ class RandomCrop(Attack):
     Input: (B, H, W, C) float32; output (B, h, w, C) with h <= H, w <= W.
     """
 
+    keeps_shape = False
+
     def __init__(self, min_fraction: float, **kwargs):
         super().__init__(**kwargs)
         self.min_fraction = _check_fraction("crop fraction", min_fraction)

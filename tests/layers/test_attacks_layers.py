@@ -165,6 +165,33 @@ def test_channel_picks_one_attack_per_batch_in_graph_mode(images):
     assert (2, 48, 64, 3) in shapes and len(shapes) > 1  # both the clean and cropped branches ran
 
 
+def test_per_image_channel_mixes_attacks_within_one_batch():
+    """Each image draws its own attack: in one batch of flat grey images some come out clean
+    and some noisy, and across calls the draw changes; gradients reach every image."""
+    channel = parse_channel("per-image,none,noise:0.2-0.2", seed=0)
+    assert channel.per_image
+    flat = tf.Variable(tf.fill((16, 8, 8, 3), 0.5))
+    step = tf.function(lambda x: channel(x, training=True))
+    noisy = [np.asarray(step(flat)).std(axis=(1, 2, 3)) > 0.1 for _ in range(2)]
+    for drawn in noisy:
+        assert 0 < drawn.sum() < 16  # both attacks in the same batch
+    assert not np.array_equal(noisy[0], noisy[1])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(channel(flat, training=True))
+    np.testing.assert_allclose(tape.gradient(loss, flat), 1.0)
+    np.testing.assert_array_equal(channel(flat, training=False), flat)
+
+
+def test_per_image_channel_round_trips_and_refuses_a_crop(tmp_path):
+    model = keras.Sequential([keras.Input((None, None, 3)),
+                              parse_channel("quantize,per-image,none,jpeg:50-95", seed=0)])
+    model.save(tmp_path / "channel.keras")
+    assert keras.saving.load_model(tmp_path / "channel.keras").layers[-1].per_image
+    with pytest.raises(ValueError, match="crop does not"):
+        parse_channel("per-image,none,crop:0.5")
+    assert not parse_channel("none,crop:0.5").per_image
+
+
 def test_quantizer_rounds_to_8_bits_with_a_straight_through_gradient(images):
     from keras_steg.layers import Quantize8Bit
 
