@@ -19,6 +19,7 @@ import platform
 import time
 from pathlib import Path
 
+from keras_steg.channel_spec import parse_spec
 from keras_steg.data.images import list_images, split_files
 from keras_steg.evaluation import evaluate_files, summarize, write_csv
 from keras_steg.export import read_folds
@@ -283,8 +284,14 @@ def main() -> None:
                else "float32-computing (weights stored in float16)")
     spec = _config(runs[-1]).get("channel") if runs else None
     if spec:
-        channel = (f"`--channel {spec}` (one attack per batch, chosen at random, then 8-bit "
+        per = "image" if parse_spec(spec).per_image else "batch"
+        channel = (f"`--channel {spec}` (one attack per {per}, chosen at random, then 8-bit "
                    "rounding; see `keras-steg train --help`)")
+    specs = {_config(r).get("channel") for r in runs}
+    stages = ("" if len(runs) < 2 else
+              " The sentences above describe the first stage; the table gives each stage's "
+              "schedule and beta" + (", the note after it each stage's channel." if len(specs) > 1
+                                     else "."))
     lines = [
         f"# Model card: `{args.name}`",
         "",
@@ -318,7 +325,8 @@ def main() -> None:
         f"photo's native resolution and the one where its short side is {args.size} px, random",
         "horizontal flips; cover and secret are always different photos.",
         *describe_recipe(meta["family"], first),
-        f"Training channel: {channel} (8-bit rounding straight-through, from the step given below).",
+        f"Training channel{' of the last stage' if len(specs) > 1 else ''}: {channel} (8-bit "
+        f"rounding straight-through, from the step given below).{stages}",
         "2-core CPU, no GPU.",
         "",
         *training_table(runs, note),
