@@ -30,7 +30,7 @@ class Channel(keras.layers.Layer):
 
     Why per image: a receiver with BatchNorm trains on the statistics of each batch, so with
     one attack per batch it learns one normalisation per attack, while inference has a single
-    set of moving averages over the mix (the robust SCNN lost 5 dB after JPEG 75 to this). With
+    set of moving averages over the mix (the robust SCNN lost 4.8 dB after JPEG 75 to this). With
     every batch a mix, training and inference statistics agree. Per image needs attacks that
     keep the image size (no crop); each runs on the whole batch, and each image keeps one result.
 
