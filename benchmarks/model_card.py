@@ -279,15 +279,16 @@ def main() -> None:
     meta["heldout"] = {**{k: round(v, 4) for k, v in mean.items()}, "images": len(rows)}
     (model_dir / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
 
-    first = _config(runs[0]) if runs else {}
+    configs = [_config(r) for r in runs]
+    first = configs[0] if configs else {}
     weights = ("float32" if meta.get("weights_dtype", "float32") == "float32"
                else "float32-computing (weights stored in float16)")
-    spec = _config(runs[-1]).get("channel") if runs else None
+    spec = configs[-1].get("channel") if configs else None
     if spec:
         per = "image" if parse_spec(spec).per_image else "batch"
         channel = (f"`--channel {spec}` (one attack per {per}, chosen at random, then 8-bit "
                    "rounding; see `keras-steg train --help`)")
-    specs = {_config(r).get("channel") for r in runs}
+    specs = {c.get("channel") for c in configs}
     stages = ("" if len(runs) < 2 else
               " The sentences above describe the first stage; the table gives each stage's "
               "schedule and beta" + (", the note after it each stage's channel." if len(specs) > 1
