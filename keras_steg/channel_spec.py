@@ -10,7 +10,12 @@ CHANNEL_HELP = ("comma-separated attacks, one picked per batch (per image if 'pe
                 "listed), then 8-bit rounding if 'quantize' is listed: none, jpeg:Q or "
                 "jpeg:QMIN-QMAX, noise:SIGMA or "
                 "noise:MIN-MAX (std on the [0, 1] scale), crop:F (min side fraction kept), "
-                "resize:F (min scale factor); e.g. quantize,none,jpeg:50-95,noise:0.02,crop:0.8")
+                "resize:F (min scale factor); jpeg-gradient:dead-zone passes no gradient through "
+                "the DCT coefficients JPEG zeroes (default: straight-through); e.g. "
+                "quantize,none,jpeg:50-95,noise:0.02,crop:0.8")
+
+# jpeg-gradient:NAME -> the rounding mode of keras_steg.layers.jpeg
+JPEG_GRADIENTS = {"straight-through": "straight_through", "dead-zone": "dead_zone"}
 
 # attack name -> how many numbers it takes at most (0: none, 1: one, 2: LOW-HIGH or one)
 _ARITY = {"none": 0, "jpeg": 2, "noise": 2, "crop": 1, "resize": 1}
@@ -20,10 +25,12 @@ _ARITY = {"none": 0, "jpeg": 2, "noise": 2, "crop": 1, "resize": 1}
 class ChannelSpec:
     """A parsed channel: ``attacks`` as (name, numbers) in the order given, whether the
     container is rounded to 8 bits after the attack, and whether each image of a batch draws
-    its own attack (``per_image``) rather than the whole batch one."""
+    its own attack (``per_image``) rather than the whole batch one, and the gradient of JPEG's
+    rounding (``jpeg_rounding``, a ``keras_steg.layers.jpeg.ROUNDING_MODES`` name)."""
 
     quantize: bool = False
     per_image: bool = False
+    jpeg_rounding: str = "straight_through"
     attacks: list[tuple[str, tuple[float, ...]]] = field(default_factory=list)
 
 
@@ -53,6 +60,11 @@ def parse_spec(spec: str) -> ChannelSpec:
             parsed.quantize = True
         elif name == "per-image" and not value:
             parsed.per_image = True
+        elif name == "jpeg-gradient":
+            if value not in JPEG_GRADIENTS:
+                raise ValueError(f"channel {item!r}: the JPEG gradient is one of "
+                                 + ", ".join(JPEG_GRADIENTS))
+            parsed.jpeg_rounding = JPEG_GRADIENTS[value]
         elif name in _ARITY:
             if any(name == n for n, _ in parsed.attacks):
                 raise ValueError(f"channel {spec!r} lists {name} twice")

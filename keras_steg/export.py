@@ -281,6 +281,22 @@ def _assign_from_saved_model(model: keras.Model, path: Path) -> None:
         unfold_weights(model, folds)
 
 
+def _copy_weights_by_layer(target: keras.Model, source: keras.Model, path: Path) -> None:
+    """Every weight of ``source`` into the layer of the same name in ``target``. Layers only
+    ``target`` has keep their initial weights (a network grown by a new part, such as the
+    receiver's block context); a layer only ``source`` has, or another shape, is a ValueError."""
+    targets = {layer.name: layer for layer in target.layers}
+    for layer in source.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        if layer.name not in targets or [w.shape for w in targets[layer.name].get_weights()] != [
+                w.shape for w in weights]:
+            raise ValueError(f"{path}: its {source.name} layer {layer.name!r} does not fit the "
+                             f"{target.name} network of this model")
+        targets[layer.name].set_weights(weights)
+
+
 def load_weights_into(model, source: str | Path) -> None:
     """Load weights into a StegModel from an exported folder (sender/ + receiver/ SavedModels),
     a ``.keras`` file or a ``.weights.h5`` file, so training continues from them."""
@@ -296,7 +312,7 @@ def load_weights_into(model, source: str | Path) -> None:
             # The networks only: the channel's state (seeds, the quantizer switch) belongs to
             # the run, and a new run may train with other attacks than the file's.
             for part in ("sender", "receiver"):
-                getattr(model, part).set_weights(getattr(source_model, part).get_weights())
+                _copy_weights_by_layer(getattr(model, part), getattr(source_model, part), source)
         else:
             model.load_weights(source)
         return

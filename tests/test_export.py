@@ -99,6 +99,34 @@ def test_init_from_a_keras_file_trained_with_another_channel(exported, tmp_path)
     np.testing.assert_allclose(a["container"].numpy(), b["container"].numpy(), atol=1e-6)
 
 
+def test_init_grows_a_receiver_by_its_block_context(exported, tmp_path):
+    """--init FILE.keras into a model whose receiver has a block context: the networks the file
+    holds load by layer name, the new path starts at zero, so the outputs are the file's."""
+    model = exported[0]
+    model.save(tmp_path / "run.keras")
+    grown = build_model("scnn", block_context=16)
+    load_weights_into(grown, tmp_path / "run.keras")
+    x = _inputs((32, 32))
+    np.testing.assert_allclose(model(x, training=False)["revealed"].numpy(),
+                               grown(x, training=False)["revealed"].numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="does not fit"):
+        load_weights_into(build_model("scnn", width=0.5), tmp_path / "run.keras")
+
+
+def test_exported_receiver_with_a_block_context_matches_keras(tmp_path):
+    keras.mixed_precision.set_global_policy("float32")
+    model = build_model("scnn", width=0.25, block_context=8)
+    pixels = model.receiver.get_layer("rnet_context_pixels")  # starts at zero: make it count
+    pixels.set_weights([np.full(w.shape, 0.05, np.float32) for w in pixels.get_weights()])
+    out = export_model(model, tmp_path / "m", keras_file=False)
+    container = _inputs((40, 72))["cover"]  # not a multiple of the 8 px blocks
+    receiver = tf.saved_model.load(str(out / "receiver")).signatures["serving_default"]
+    got = list(receiver(container=tf.constant(container)).values())[0].numpy()
+    want = model.receiver(container, training=False).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert json.loads((out / "metadata.json").read_text())["config"]["block_context"] == 8
+
+
 # (family, config): small widths keep the test fast; exypno's sender nests two models (CN, EN).
 FAMILY_CONFIGS = [("scnn", {}), ("exypno", {"width": 0.125}), ("baluja", {"filters": 8})]
 

@@ -142,13 +142,14 @@ def build_cover_channel(cover_channels: int, noise_stddev: float = 0.0,
     return build_channel(noise_stddev, quantize, stft_round_trip="complex" if audio_cover else None)
 
 
-def _attack(name: str, numbers: tuple[float, ...], seed: int | None) -> Attack:
+def _attack(name: str, numbers: tuple[float, ...], seed: int | None,
+            jpeg_rounding: str = "straight_through") -> Attack:
     """The layer of one parsed attack (see ``keras_steg.channel_spec``)."""
     low, high = (numbers[0], numbers[-1]) if numbers else (None, None)
     if name == "none":
         return Identity(name="none")
     if name == "jpeg":
-        return DifferentiableJpeg(int(low), int(high), seed=seed, name="jpeg")
+        return DifferentiableJpeg(int(low), int(high), rounding=jpeg_rounding, seed=seed, name="jpeg")
     if name == "noise":
         return RandomGaussianNoise(high, low if len(numbers) == 2 else 0.0, seed=seed, name="noise")
     if name == "crop":
@@ -161,6 +162,6 @@ def parse_channel(spec: str, seed: int | None = None) -> Channel:
     "quantize,per-image,none,jpeg:50-95,noise:0.02" (see
     ``keras_steg.channel_spec.CHANNEL_HELP``); ValueError with a one-line reason for a bad spec."""
     parsed = parse_spec(spec)
-    attacks = [_attack(name, numbers, None if seed is None else seed + 1 + i)
+    attacks = [_attack(name, numbers, None if seed is None else seed + 1 + i, parsed.jpeg_rounding)
                for i, (name, numbers) in enumerate(parsed.attacks)]
     return Channel(attacks, quantize=parsed.quantize, seed=seed, per_image=parsed.per_image)

@@ -47,9 +47,18 @@ def quality_tables(quality: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return scaled(LUMA_TABLE), scaled(CHROMA_TABLE)
 
 
+ROUNDING_MODES = ("straight_through", "dead_zone", "cubic")
+
+
 def _round(x: tf.Tensor, mode: str) -> tf.Tensor:
     if mode == "cubic":  # Shin & Song 2017: differentiable everywhere, within 1/8 of round(x)
         return tf.round(x) + (x - tf.round(x)) ** 3
+    if mode == "dead_zone":
+        # Forward: real rounding. Backward: the identity for a coefficient that survives
+        # (|x| >= 1/2 step) and 2|x| below, so the sender is not told that the small
+        # coefficients JPEG zeroes carry its signal (straight-through tells it they do).
+        weight = tf.stop_gradient(tf.minimum(2.0 * tf.abs(x), 1.0))
+        return tf.stop_gradient(tf.round(x)) + weight * (x - tf.stop_gradient(x))
     # Straight-through: the forward pass is real JPEG rounding, the gradient the identity.
     return x + tf.stop_gradient(tf.round(x) - x)
 
@@ -73,7 +82,8 @@ def jpeg_approximation(images: tf.Tensor, quality: tf.Tensor, rounding: str = "s
 
     The steps of a baseline encoder/decoder: RGB -> YCbCr, 2x2 chroma averaging (4:2:0, the
     default of libjpeg and OpenCV), 8x8 block DCT, division by the quality-scaled tables,
-    rounding (``rounding``: "straight_through" or "cubic"), and back. Sizes that are not
+    rounding (``rounding``: one of ``ROUNDING_MODES``, which differ only in the gradient except
+    "cubic"), and back. Sizes that are not
     multiples of 16 are padded by repeating the last row and column and cropped back, as
     libjpeg pads.
     """
@@ -120,8 +130,8 @@ class DifferentiableJpeg(Attack):
         super().__init__(**kwargs)
         if not 1 <= min_quality <= max_quality <= 100:
             raise ValueError(f"JPEG quality needs 1 <= min <= max <= 100, got {min_quality}-{max_quality}")
-        if rounding not in ("straight_through", "cubic"):
-            raise ValueError(f"rounding must be 'straight_through' or 'cubic', got {rounding!r}")
+        if rounding not in ROUNDING_MODES:
+            raise ValueError(f"rounding must be one of {', '.join(ROUNDING_MODES)}, got {rounding!r}")
         self.min_quality, self.max_quality = int(min_quality), int(max_quality)
         self.rounding, self.subsample_chroma = rounding, bool(subsample_chroma)
 

@@ -13,6 +13,7 @@ from keras import layers
 
 from keras_steg import fused_batchnorm
 from keras_steg.layers.channel import build_cover_channel
+from keras_steg.layers.geometry import CropToMatch
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
 from keras_steg.models.width import scaled_all
@@ -30,6 +31,8 @@ HNET_FILTERS = (50, 100, 200, 400, 400)
 RNET_FILTERS = (64, 128, 256, 128, 64)
 # Five stride-2 levels: inputs must be multiples of 2**5.
 HNET_MULTIPLE = 2 ** len(HNET_FILTERS)
+# JPEG codes 8x8 pixel blocks; the optional block-context path of the receiver works on them.
+JPEG_BLOCK = 8
 
 DESCRIPTION = "SCNN: H-net (Fig. 2) sender, R-net (Fig. 3) receiver, filters x width (1 = the paper)"
 
@@ -137,10 +140,38 @@ def hiding_network(
     return keras.Model({"cover": cover, "secret": secret}, container, name=name)
 
 
+def block_context_logits(container, secret_channels: int, filters: int, name: str = "rnet_context"):
+    """Not in the paper: a correction to the R-net's output logits from the 8x8 JPEG blocks
+    around each pixel (7x7 blocks, 56 px, where the R-net sees 13 px). A JPEG error is spread
+    over whole blocks and the 4:2:0 chroma over 16x16 pixels, beyond the R-net's field.
+
+    Args:
+        container: (B, H, W, C) float container, its JPEG grid at the top-left corner.
+        secret_channels: channels of the correction.
+        filters: channels of the block features.
+        name: prefix of the layer names.
+
+    Returns:
+        (B, H, W, secret_channels) float32, all zeros until trained (the last layer starts at
+        zero, so adding it to a trained R-net changes nothing at first).
+    """
+    x = layers.Conv2D(filters, JPEG_BLOCK, strides=JPEG_BLOCK, padding="same",
+                      kernel_initializer=_conv_init(), name=f"{name}_blocks")(container)
+    x = layers.ReLU(name=f"{name}_blocks_relu")(x)
+    for i in (1, 2, 3):
+        x = layers.Conv2D(filters, 3, padding="same", kernel_initializer=_conv_init(),
+                          name=f"{name}_conv{i}")(x)
+        x = layers.ReLU(name=f"{name}_conv{i}_relu")(x)
+    x = layers.Conv2DTranspose(secret_channels, JPEG_BLOCK, strides=JPEG_BLOCK,
+                               kernel_initializer="zeros", name=f"{name}_pixels")(x)
+    return CropToMatch(dtype="float32", name=f"{name}_crop")([x, container])
+
+
 def reveal_network(
     container_channels: int = 3,
     secret_channels: int = 3,
     filters: tuple[int, ...] = RNET_FILTERS,
+    block_context: int = 0,
     name: str = "rnet",
 ) -> keras.Model:
     """R-net of SCNN (Fig. 3): six 3x3 stride-1 convs from the container to the secret.
@@ -149,6 +180,8 @@ def reveal_network(
         container_channels: channels of the container (3 for RGB).
         secret_channels: channels of the revealed secret.
         filters: filters of the Conv-BN-ReLU layers; the paper's (64, 128, 256, 128, 64).
+        block_context: 0 for the paper's R-net; else the filters of ``block_context_logits``,
+            added to the last conv's output before the sigmoid.
         name: model name.
 
     Returns:
@@ -169,12 +202,16 @@ def reveal_network(
     x = layers.Conv2D(
         secret_channels, 3, padding="same", kernel_initializer=_conv_init(), name=f"rnet_conv{last}"
     )(x)
+    if block_context:
+        x = layers.Add(dtype="float32", name="rnet_context_add")(
+            [x, block_context_logits(container, secret_channels, block_context)])
     secret = layers.Activation("sigmoid", dtype="float32", name=f"rnet_conv{last}_sigmoid")(x)
     return keras.Model(container, secret, name=name)
 
 
 def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: float = 0.0,
-               secret_channels: int | None = None, width: float = 1.0) -> StegModel:
+               secret_channels: int | None = None, width: float = 1.0,
+               block_context: int = 0) -> StegModel:
     """SCNN as a StegModel: H-net (Fig. 2) sender, R-net (Fig. 3) receiver.
 
     Args:
@@ -187,6 +224,9 @@ def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: fl
         secret_channels: channels of the secret (default: ``channels``).
         width: multiplier of every filter count of both networks (1.0 = the paper's widths;
             smaller for quick experiments and tests, the cost falls with width squared).
+        block_context: 0 for the paper's R-net; else the receiver adds a correction from
+            the 8x8 JPEG blocks around each pixel with this many filters
+            (``block_context_logits``; for containers that will be JPEG-compressed).
 
     Example:
         >>> model = steg_model()
@@ -196,7 +236,7 @@ def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: fl
     secret_channels = secret_channels or channels
     return StegModel(
         hiding_network(channels, secret_channels, scaled_all(HNET_FILTERS, width)),
-        reveal_network(channels, secret_channels, scaled_all(RNET_FILTERS, width)),
+        reveal_network(channels, secret_channels, scaled_all(RNET_FILTERS, width), block_context),
         channel=build_cover_channel(channels, noise_stddev, quantize),
         multiple=HNET_MULTIPLE,
         name="scnn",

@@ -94,6 +94,35 @@ def test_jpeg_approximation_matches_real_jpeg(photos, quality):
     assert float(psnr(real[None], approx)[0]) > float(psnr(real[None], photo[None] / 255)[0]) + 1
 
 
+def _jpeg_gradient(images: np.ndarray, direction: np.ndarray, rounding: str) -> float:
+    """d JPEG-75(images + t * direction) / dt at t = 0, projected back on ``direction``."""
+    t = tf.Variable(0.0)
+    with tf.GradientTape() as tape:
+        out = jpeg_approximation(images + t * direction, tf.fill([len(images)], 75.0), rounding)
+        projected = tf.reduce_sum(out * direction)
+    return float(tape.gradient(projected, t))
+
+
+def test_dead_zone_rounding_passes_no_gradient_through_zeroed_coefficients(photos):
+    flat = np.full((1, 32, 32, 3), 128 / 255, np.float32)  # JPEG keeps this gray exactly
+    # A one-level checkerboard: its DCT coefficient is far below half a JPEG-75 step.
+    checker = (np.indices((32, 32)).sum(0) % 2 * 2 - 1)[None, :, :, None] / 255.0
+    checker = np.repeat(checker, 3, axis=-1).astype(np.float32)
+    assert float(tf.reduce_max(tf.abs(
+        jpeg_approximation(flat + checker, tf.constant([75.0])) - flat))) < 1e-4  # JPEG erases it
+    assert _jpeg_gradient(flat, checker, "straight_through") == pytest.approx(
+        float(np.sum(checker ** 2)), rel=0.05)  # straight-through: as if it survived
+    assert abs(_jpeg_gradient(flat, checker, "dead_zone")) < 0.05 * float(np.sum(checker ** 2))
+    # A smooth change survives JPEG: there both give the same gradient, and the same forward.
+    photo = photos[0][None, :32, :32].astype(np.float32) / 255
+    ramp = np.broadcast_to(np.linspace(-0.1, 0.1, 32, dtype=np.float32)[None, None, :, None],
+                           photo.shape).copy()
+    assert _jpeg_gradient(photo, ramp, "dead_zone") == pytest.approx(
+        _jpeg_gradient(photo, ramp, "straight_through"), rel=0.05)
+    np.testing.assert_array_equal(jpeg_approximation(photo, tf.constant([75.0]), "dead_zone"),
+                                  jpeg_approximation(photo, tf.constant([75.0])))
+
+
 def test_lower_jpeg_quality_loses_more(photos):
     photo = photos[1][None].astype(np.float32) / 255
     scores = [float(psnr(photo, jpeg_approximation(photo, tf.constant([q])))[0]) for q in (95.0, 75.0, 30.0)]
@@ -122,6 +151,8 @@ def test_parse_channel_builds_the_listed_attacks():
     assert channel.quantizer is not None
     assert parse_channel("noise:0.01").quantizer is None
     assert parse_channel("noise:1e-3-2e-2").attacks[0].max_stddev == pytest.approx(0.02)
+    assert jpeg.rounding == "straight_through"
+    assert parse_channel("jpeg-gradient:dead-zone,jpeg:50-90").attacks[0].rounding == "dead_zone"
 
 
 @pytest.mark.parametrize("spec, message", [
@@ -132,6 +163,7 @@ def test_parse_channel_builds_the_listed_attacks():
     ("jpeg:0-50", "JPEG quality"),
     ("crop:1.5", "crop fraction"),
     ("none:3", "takes no value"),
+    ("jpeg-gradient:smooth,jpeg:50", "JPEG gradient is one of"),
 ])
 def test_parse_channel_rejects_bad_specs(spec, message):
     with pytest.raises(ValueError, match=message):

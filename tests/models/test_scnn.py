@@ -115,3 +115,46 @@ def test_width_scales_both_networks_and_keeps_the_layers():
     assert _trainable(narrow.sender) < _trainable(full.sender) / 40
     with pytest.raises(ValueError, match="width must be > 0"):
         build_model("scnn", width=0)
+
+
+def _with_context_weights(receiver: keras.Model) -> keras.Model:
+    """``receiver`` with random block-context weights large enough to matter (the output layer
+    starts at zero, the others at N(0, 0.02))."""
+    rng = np.random.default_rng(0)
+    for layer in receiver.layers:
+        if layer.name.startswith("rnet_context") and layer.weights:
+            layer.set_weights([rng.normal(0, 0.3, w.shape).astype(np.float32) for w in layer.get_weights()])
+    return receiver
+
+
+def test_block_context_starts_as_the_paper_rnet_and_sees_past_its_field():
+    from keras_steg.models.scnn import reveal_network
+
+    paper = reveal_network(filters=(8, 8, 8, 8, 8))
+    grown = reveal_network(filters=(8, 8, 8, 8, 8), block_context=8)
+    for layer in paper.layers:
+        grown.get_layer(layer.name).set_weights(layer.get_weights())
+    rng = np.random.default_rng(1)
+    x = rng.random((1, 60, 44, 3), dtype=np.float32)  # not a multiple of the 8 px blocks
+    # Untrained, the context adds exactly nothing.
+    np.testing.assert_array_equal(paper(x).numpy(), grown(x).numpy())
+    _with_context_weights(grown)
+    far = x.copy()
+    far[0, 20:, :, :] = rng.random((40, 44, 3), dtype=np.float32)  # from 20 px below row 0
+    assert grown(x).shape == (1, 60, 44, 3)
+    # The paper's R-net sees 6 px around a pixel: row 0 ignores rows >= 7; the context does not.
+    np.testing.assert_allclose(paper(x)[0, 0].numpy(), paper(far)[0, 0].numpy(), atol=1e-6)
+    assert np.abs(grown(x)[0, 0].numpy() - grown(far)[0, 0].numpy()).max() > 1e-4
+
+
+def test_block_context_round_trips_through_a_keras_file(tmp_path):
+    from keras_steg import build_model
+
+    model = build_model("scnn", width=0.125, block_context=8)
+    _with_context_weights(model.receiver)
+    x = {k: np.random.default_rng(2).random((1, 32, 32, 3), dtype=np.float32) for k in ("cover", "secret")}
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", compile=False)
+    assert loaded.family_config["block_context"] == 8
+    np.testing.assert_allclose(model(x, training=False)["revealed"].numpy(),
+                               loaded(x, training=False)["revealed"].numpy(), atol=1e-6)
