@@ -10,8 +10,8 @@ CHANNEL_HELP = ("comma-separated attacks, one picked per batch (per image if 'pe
                 "listed), then 8-bit rounding if 'quantize' is listed: none, jpeg:Q or "
                 "jpeg:QMIN-QMAX, noise:SIGMA or "
                 "noise:MIN-MAX (std on the [0, 1] scale), crop:F (min side fraction kept), "
-                "resize:F (min scale factor); jpeg-gradient:dead-zone passes no gradient through "
-                "the DCT coefficients JPEG zeroes (default: straight-through); e.g. "
+                "resize:F (min scale factor); jpeg-gradient:dead-zone scales the gradient of a "
+                "DCT coefficient below half a JPEG step by 2|x| (default: straight-through); e.g. "
                 "quantize,none,jpeg:50-95,noise:0.02,crop:0.8")
 
 # jpeg-gradient:NAME -> the rounding mode of keras_steg.layers.jpeg
@@ -53,6 +53,7 @@ def parse_spec(spec: str) -> ChannelSpec:
     """"quantize,jpeg:50-95,noise:0.02" -> ChannelSpec; ValueError with a one-line reason for
     an unknown attack, a bad number or an attack listed twice (value checks are the layers')."""
     parsed = ChannelSpec()
+    gradient_given = False
     for item in (p.strip() for p in spec.split(",")):
         name, _, value = item.partition(":")
         name = name.lower()
@@ -61,14 +62,19 @@ def parse_spec(spec: str) -> ChannelSpec:
         elif name == "per-image" and not value:
             parsed.per_image = True
         elif name == "jpeg-gradient":
-            if value not in JPEG_GRADIENTS:
+            if value.lower() not in JPEG_GRADIENTS:
                 raise ValueError(f"channel {item!r}: the JPEG gradient is one of "
                                  + ", ".join(JPEG_GRADIENTS))
-            parsed.jpeg_rounding = JPEG_GRADIENTS[value]
+            if gradient_given:
+                raise ValueError(f"channel {spec!r} lists jpeg-gradient twice")
+            gradient_given = True
+            parsed.jpeg_rounding = JPEG_GRADIENTS[value.lower()]
         elif name in _ARITY:
             if any(name == n for n, _ in parsed.attacks):
                 raise ValueError(f"channel {spec!r} lists {name} twice")
             parsed.attacks.append((name, _numbers(item, value, _ARITY[name])))
         else:
             raise ValueError(f"unknown channel attack {item!r}; {CHANNEL_HELP}")
+    if gradient_given and not any(name == "jpeg" for name, _ in parsed.attacks):
+        raise ValueError(f"channel {spec!r} sets a jpeg-gradient but has no jpeg attack")
     return parsed

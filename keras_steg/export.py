@@ -15,6 +15,7 @@ Layout written by ``export_model(model, out)``::
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import keras
@@ -57,20 +58,20 @@ def float32_copy(model: keras.Model) -> keras.Model:
 
 def _output_layers(model: keras.Model) -> set[str]:
     """Names of the layers that make ``model``'s outputs: each output layer and, back through
-    the weightless ones (a sigmoid), the first layer with weights (the last convolution);
-    looked up inside nested models too."""
+    every input of the weightless ones (a sigmoid, a sum of two branches), the first layers
+    with weights (the last convolutions); looked up inside nested models too."""
     names: set[str] = set()
-    for tensor in model.outputs:
-        layer = tensor._keras_history.operation
-        while True:
-            if isinstance(layer, keras.Model):
-                names |= _output_layers(layer)
-                break
-            names.add(layer.name)
-            inputs = layer._inbound_nodes[0].input_tensors if layer._inbound_nodes else []
-            if layer.weights or len(inputs) != 1:
-                break
-            layer = inputs[0]._keras_history.operation
+    pending = [tensor._keras_history.operation for tensor in model.outputs]
+    while pending:
+        layer = pending.pop()
+        if isinstance(layer, keras.Model):
+            names |= _output_layers(layer)
+            continue
+        if isinstance(layer, keras.layers.InputLayer) or layer.name in names:
+            continue
+        names.add(layer.name)
+        if not layer.weights and layer._inbound_nodes:
+            pending += [t._keras_history.operation for t in layer._inbound_nodes[0].input_tensors]
     return names
 
 
@@ -225,13 +226,15 @@ def export_model(model, out: str | Path, keras_file: bool = True, overwrite: boo
 
         StegModel(sender, receiver, channel=model.channel, multiple=model.multiple,
                   family_config=model.family_config, name=model.name).save(out / "model.keras")
+    from keras_steg.models.registry import family_receiver_multiple
+
     metadata = {
         "family": model.name,
         "config": _complete_config(model),
         "cover_channels": int(model.sender.output.shape[-1]),
         "secret_channels": int(model.receiver.output.shape[-1]),
         "sender_multiple": int(model.multiple),
-        "receiver_multiple": 1,
+        "receiver_multiple": family_receiver_multiple(model.name, model.family_config),
         "weights_dtype": weights_dtype,
     }
     if measured:
@@ -282,9 +285,10 @@ def _assign_from_saved_model(model: keras.Model, path: Path) -> None:
 
 
 def _copy_weights_by_layer(target: keras.Model, source: keras.Model, path: Path) -> None:
-    """Every weight of ``source`` into the layer of the same name in ``target``. Layers only
-    ``target`` has keep their initial weights (a network grown by a new part, such as the
-    receiver's block context); a layer only ``source`` has, or another shape, is a ValueError."""
+    """Every weight of ``source`` into the top-level layer of the same name in ``target`` (a
+    nested model counts as one layer). Layers only ``target`` has keep their initial weights,
+    with a warning naming them (a network grown by a new part, such as the receiver's block
+    context); a layer only ``source`` has, or one of another shape, is a ValueError."""
     targets = {layer.name: layer for layer in target.layers}
     for layer in source.layers:
         weights = layer.get_weights()
@@ -295,6 +299,11 @@ def _copy_weights_by_layer(target: keras.Model, source: keras.Model, path: Path)
             raise ValueError(f"{path}: its {source.name} layer {layer.name!r} does not fit the "
                              f"{target.name} network of this model")
         targets[layer.name].set_weights(weights)
+    loaded = {layer.name for layer in source.layers}
+    new = [layer.name for layer in target.layers if layer.weights and layer.name not in loaded]
+    if new:
+        warnings.warn(f"{path} has no weights for {target.name} layers {', '.join(new)}: they "
+                      "start from their initial values", stacklevel=3)
 
 
 def load_weights_into(model, source: str | Path) -> None:

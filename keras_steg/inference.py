@@ -244,10 +244,13 @@ def clear_model_cache() -> None:
 
 def from_keras(model) -> Steganographer:
     """Wrap an in-memory StegModel (e.g. during training) as a Steganographer."""
+    from keras_steg.models.registry import family_receiver_multiple
+
     return Steganographer(
         lambda cover, secret: model.sender({"cover": cover, "secret": secret}, training=False),
         lambda container: model.receiver(container, training=False),
         model.multiple,
+        family_receiver_multiple(model.name, model.family_config),
         cover_channels=int(model.sender.output.shape[-1]),
         secret_channels=int(model.receiver.output.shape[-1]),
         audio_representation=_audio_representation(model.family_config),

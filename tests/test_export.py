@@ -105,7 +105,8 @@ def test_init_grows_a_receiver_by_its_block_context(exported, tmp_path):
     model = exported[0]
     model.save(tmp_path / "run.keras")
     grown = build_model("scnn", block_context=16)
-    load_weights_into(grown, tmp_path / "run.keras")
+    with pytest.warns(UserWarning, match="no weights for rnet layers rnet_context_blocks"):
+        load_weights_into(grown, tmp_path / "run.keras")
     x = _inputs((32, 32))
     np.testing.assert_allclose(model(x, training=False)["revealed"].numpy(),
                                grown(x, training=False)["revealed"].numpy(), atol=1e-6)

@@ -76,3 +76,18 @@ def test_tiled_hide_covers_a_large_odd_sized_image(scnn_untrained, photos):
     container = steg.hide(cover, secret)
     assert container.shape == cover.shape and container.dtype == np.uint8
     assert len(calls) > 1 and all(tuple(s) == (1, 96, 96, 3) for s in calls)
+
+
+def test_tiled_reveal_with_a_block_context_equals_one_pass(photos):
+    """Tiles of a receiver with a block context start on its 8 px grid (receiver_multiple 8),
+    so the stitched secret is the one-pass secret at an odd size too."""
+    model = build_model("scnn", width=0.125, block_context=8)
+    pixels = model.receiver.get_layer("rnet_context_pixels")  # starts at zero: make it count
+    pixels.set_weights([np.full(w.shape, 0.05, np.float32) for w in pixels.get_weights()])
+    steg = from_keras(model)
+    assert steg.receiver_multiple == 8
+    container = np.concatenate([photos[0][:90, :90], photos[1][:90, :77]], axis=1)  # 90 x 167
+    a = Steganographer(**{**steg.__dict__, "tile": 80, "receiver_margin": 32}).reveal(container)
+    b = Steganographer(**{**steg.__dict__, "tile": None}).reveal(container)
+    assert a.shape == container.shape
+    assert np.abs(a.astype(int) - b).max() <= 1 and (a != b).mean() < 1e-3

@@ -85,17 +85,3 @@ class RandomResize(Attack):
     def get_config(self):
         return {**super().get_config(), "min_factor": self.min_factor}
 
-
-@keras.saving.register_keras_serializable(package="keras_steg")
-class CropToMatch(keras.layers.Layer):
-    """[x (B, H', W', C), reference (B, H, W, C')] with H' >= H, W' >= W -> x's top-left
-    (B, H, W, C): undoes the rounding up of a stride-s conv and its transpose."""
-
-    def call(self, inputs):
-        x, reference = inputs
-        shape = tf.shape(reference)
-        return x[:, :shape[1], :shape[2], :]
-
-    def compute_output_shape(self, input_shapes):
-        x_shape, reference_shape = input_shapes
-        return (x_shape[0], reference_shape[1], reference_shape[2], x_shape[3])

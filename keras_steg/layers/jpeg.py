@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_steg.layers.attack import Attack
+from keras_steg.layers.block_alignment import repeat_pad
 
 # The example quantization tables of the JPEG standard (Annex K), which libjpeg scales by the
 # quality factor; rows are vertical frequencies.
@@ -16,6 +17,7 @@ LUMA_TABLE = np.array([
     [18, 22, 37, 56, 68, 109, 103, 77], [24, 35, 55, 64, 81, 104, 113, 92],
     [49, 64, 78, 87, 103, 121, 120, 101], [72, 92, 95, 98, 112, 100, 103, 99],
 ], np.float32)
+BLOCK = 8  # JPEG's DCT block side, pixels
 CHROMA_TABLE = np.full((8, 8), 99, np.float32)
 CHROMA_TABLE[:4, :4] = [[17, 18, 24, 47], [18, 21, 26, 66], [24, 26, 56, 99], [47, 66, 99, 99]]
 
@@ -56,7 +58,9 @@ def _round(x: tf.Tensor, mode: str) -> tf.Tensor:
     if mode == "dead_zone":
         # Forward: real rounding. Backward: the identity for a coefficient that survives
         # (|x| >= 1/2 step) and 2|x| below, so the sender is not told that the small
-        # coefficients JPEG zeroes carry its signal (straight-through tells it they do).
+        # coefficients JPEG zeroes carry its signal (straight-through tells it they do). A
+        # coefficient at exactly 0 gets no push at all: growing one is left to the other
+        # attacks of the mix (noise, none), through which every coefficient passes.
         weight = tf.stop_gradient(tf.minimum(2.0 * tf.abs(x), 1.0))
         return tf.stop_gradient(tf.round(x)) + weight * (x - tf.stop_gradient(x))
     # Straight-through: the forward pass is real JPEG rounding, the gradient the identity.
@@ -89,8 +93,7 @@ def jpeg_approximation(images: tf.Tensor, quality: tf.Tensor, rounding: str = "s
     """
     x = tf.cast(images, tf.float32)
     h, w = tf.shape(x)[1], tf.shape(x)[2]
-    x = tf.concat([x, tf.repeat(x[:, -1:], (-h) % 16, axis=1)], axis=1)
-    x = tf.concat([x, tf.repeat(x[:, :, -1:], (-w) % 16, axis=2)], axis=2)
+    x = repeat_pad(x, 2 * BLOCK)  # whole 16x16 units: 8x8 blocks of the half-size chroma
     ycc = tf.einsum("bhwc,kc->bhwk", x * 255.0, _RGB_TO_YCC) - tf.constant([128.0, 0.0, 0.0])
     luma_table, chroma_table = quality_tables(quality)
     d = tf.constant(dct_matrix())

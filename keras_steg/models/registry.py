@@ -52,6 +52,14 @@ def family_multiple(family: str) -> int:
     return get_family(family).multiple
 
 
+def family_receiver_multiple(family: str, config: dict) -> int:
+    """The multiple a receiver of ``family`` built with ``config`` needs its tiles to start at:
+    the family module's ``receiver_multiple(**config)`` (SCNN with a block context: 8), else 1."""
+    module = FAMILIES[family].module if family in FAMILIES else None
+    rule = getattr(module, "receiver_multiple", None)
+    return int(rule(**config)) if rule else 1
+
+
 def build_model(family: str, **config) -> StegModel:
     """An untrained StegModel of ``family`` ("scnn", "baluja", "exypno").
 

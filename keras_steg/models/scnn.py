@@ -12,8 +12,9 @@ import keras
 from keras import layers
 
 from keras_steg import fused_batchnorm
+from keras_steg.layers.block_alignment import CropToMatch, PadToBlocks
 from keras_steg.layers.channel import build_cover_channel
-from keras_steg.layers.geometry import CropToMatch
+from keras_steg.layers.jpeg import BLOCK as JPEG_BLOCK
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
 from keras_steg.models.width import scaled_all
@@ -31,8 +32,6 @@ HNET_FILTERS = (50, 100, 200, 400, 400)
 RNET_FILTERS = (64, 128, 256, 128, 64)
 # Five stride-2 levels: inputs must be multiples of 2**5.
 HNET_MULTIPLE = 2 ** len(HNET_FILTERS)
-# JPEG codes 8x8 pixel blocks; the optional block-context path of the receiver works on them.
-JPEG_BLOCK = 8
 
 DESCRIPTION = "SCNN: H-net (Fig. 2) sender, R-net (Fig. 3) receiver, filters x width (1 = the paper)"
 
@@ -140,7 +139,8 @@ def hiding_network(
     return keras.Model({"cover": cover, "secret": secret}, container, name=name)
 
 
-def block_context_logits(container, secret_channels: int, filters: int, name: str = "rnet_context"):
+def block_context_logits(container: keras.KerasTensor, secret_channels: int, filters: int,
+                         name: str = "rnet_context") -> keras.KerasTensor:
     """Not in the paper: a correction to the R-net's output logits from the 8x8 JPEG blocks
     around each pixel (7x7 blocks, 56 px, where the R-net sees 13 px). A JPEG error is spread
     over whole blocks and the 4:2:0 chroma over 16x16 pixels, beyond the R-net's field.
@@ -153,10 +153,12 @@ def block_context_logits(container, secret_channels: int, filters: int, name: st
 
     Returns:
         (B, H, W, secret_channels) float32, all zeros until trained (the last layer starts at
-        zero, so adding it to a trained R-net changes nothing at first).
+        zero, so adding it to a trained R-net changes nothing at first). A pixel's value
+        depends on the pixels of its own and the 3 blocks on each side (up to 31 px away).
     """
-    x = layers.Conv2D(filters, JPEG_BLOCK, strides=JPEG_BLOCK, padding="same",
-                      kernel_initializer=_conv_init(), name=f"{name}_blocks")(container)
+    x = PadToBlocks(JPEG_BLOCK, name=f"{name}_pad")(container)  # blocks on the JPEG grid
+    x = layers.Conv2D(filters, JPEG_BLOCK, strides=JPEG_BLOCK, padding="valid",
+                      kernel_initializer=_conv_init(), name=f"{name}_blocks")(x)
     x = layers.ReLU(name=f"{name}_blocks_relu")(x)
     for i in (1, 2, 3):
         x = layers.Conv2D(filters, 3, padding="same", kernel_initializer=_conv_init(),
@@ -174,7 +176,8 @@ def reveal_network(
     block_context: int = 0,
     name: str = "rnet",
 ) -> keras.Model:
-    """R-net of SCNN (Fig. 3): six 3x3 stride-1 convs from the container to the secret.
+    """R-net of SCNN (Fig. 3): six 3x3 stride-1 convs from the container to the secret (and,
+    not in the paper, ``block_context_logits`` added before the sigmoid if asked).
 
     Args:
         container_channels: channels of the container (3 for RGB).
@@ -192,6 +195,8 @@ def reveal_network(
         >>> reveal_network().count_params() - 2 * sum(RNET_FILTERS)  # minus BN moving stats
         742659
     """
+    if block_context < 0:
+        raise ValueError(f"block_context must be >= 0, got {block_context}")
     container = keras.Input((None, None, container_channels), name="container")
     x = container
     for i, f in enumerate(filters, start=1):
@@ -241,3 +246,9 @@ def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: fl
         multiple=HNET_MULTIPLE,
         name="scnn",
     )
+
+
+def receiver_multiple(block_context: int = 0, **_: object) -> int:
+    """The multiple a receiver's tiles must start at: 8 with a block context (its blocks must
+    stay on the container's JPEG grid), else 1 (the R-net is translation-equivariant)."""
+    return JPEG_BLOCK if block_context else 1

@@ -158,3 +158,20 @@ def test_block_context_round_trips_through_a_keras_file(tmp_path):
     assert loaded.family_config["block_context"] == 8
     np.testing.assert_allclose(model(x, training=False)["revealed"].numpy(),
                                loaded(x, training=False)["revealed"].numpy(), atol=1e-6)
+
+
+def test_block_context_blocks_sit_on_the_jpeg_grid_at_any_size():
+    """The blocks start at the top-left corner whatever the size (JPEG's grid), so the top of a
+    60x44 image reveals as the top of its 56x40 crop: only blocks 3+ away differ."""
+    from keras_steg.models.scnn import reveal_network
+
+    receiver = _with_context_weights(reveal_network(filters=(8, 8, 8, 8, 8), block_context=8))
+    x = np.random.default_rng(3).random((1, 60, 44, 3), dtype=np.float32)
+    whole, crop = receiver(x).numpy(), receiver(x[:, :56, :40]).numpy()
+    np.testing.assert_allclose(whole[:, :24, :8], crop[:, :24, :8], atol=1e-6)
+    assert np.abs(whole[:, :56, :40] - crop).max() > 1e-4  # the context does see the border
+
+
+def test_block_context_rejects_a_negative_width():
+    with pytest.raises(ValueError, match="block_context must be >= 0"):
+        scnn.reveal_network(block_context=-1)
