@@ -84,4 +84,3 @@ class RandomResize(Attack):
 
     def get_config(self):
         return {**super().get_config(), "min_factor": self.min_factor}
-
