@@ -1,0 +1,115 @@
+"""Where the secret's error after a real JPEG lies, and whether training's JPEG surrogate is
+what limits it.
+
+    python benchmarks/jpeg_secret_error.py --data ../shared/data/images --model scnn_robust
+        [--model DIR ...] [--quality 75 --pairs 8 --size 256 --out FILE.md]
+
+For the first ``--pairs`` held-out photos (``split_files``, fraction 0.1, seed 0; centre
+squares at ``--size``; photo i hides photo i + 1, the model card's robustness pairs) the
+container is saved as 8 bits, then JPEG-compressed at ``--quality`` by OpenCV (libjpeg, 4:2:0)
+and, separately, by the differentiable approximation training uses
+(``keras_steg.layers.jpeg.jpeg_approximation``). Per model, mean over pairs:
+
+- secret PSNR from the PNG, after real JPEG and after the approximation, and the PSNR between
+  the two compressed containers (how close the surrogate is to libjpeg on these containers);
+- the error of the secret revealed after real JPEG split two ways, each part as a PSNR
+  (higher = smaller): luma vs chroma (YCbCr, BT.601 as JPEG), and low vs high frequencies
+  (the error blurred by a Gaussian of sigma 2 px vs the rest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+import cv2
+import numpy as np
+import tensorflow as tf
+from reporting import emit  # benchmarks/ is the script folder, so on sys.path
+
+from keras_steg.attacks import jpeg
+from keras_steg.data.images import list_images, split_files
+from keras_steg.evaluation import load_square
+from keras_steg.imageio import to_uint8
+from keras_steg.inference import from_saved_models
+from keras_steg.layers.jpeg import jpeg_approximation
+
+LOW_PASS_SIGMA = 2.0  # px; the error blurred by it is the "low-frequency" part
+
+
+def _psnr_of_error(error: np.ndarray) -> float:
+    """PSNR (dB, 8-bit peak) of an error array (any shape, float, in 8-bit units)."""
+    return float(10 * np.log10(255.0**2 / max(float(np.mean(error**2)), 1e-12)))
+
+
+def _approximate_jpeg(container: np.ndarray, quality: int) -> np.ndarray:
+    """The training surrogate on an RGB uint8 image -> RGB uint8 (rounded like a decoder)."""
+    x = tf.constant(container[None].astype(np.float32) / 255.0)
+    return to_uint8(np.asarray(jpeg_approximation(x, tf.constant([float(quality)])))[0])
+
+
+def error_parts(steg, cover: np.ndarray, secret: np.ndarray, quality: int) -> dict[str, float]:
+    """One pair (RGB uint8, same size) -> the scores listed in the module docstring."""
+    container = steg.hide(cover, secret)
+    real, approx = jpeg(container, quality), _approximate_jpeg(container, quality)
+    revealed = steg.reveal(real).astype(np.float64)
+    error = revealed - secret
+    low = cv2.GaussianBlur(error, (0, 0), LOW_PASS_SIGMA)
+    ycc_error = (cv2.cvtColor(revealed.astype(np.float32), cv2.COLOR_RGB2YCrCb)
+                 - cv2.cvtColor(secret.astype(np.float32), cv2.COLOR_RGB2YCrCb))
+    return {
+        "secret_png": _psnr_of_error(steg.reveal(container) - secret.astype(np.float64)),
+        "secret_jpeg": _psnr_of_error(error),
+        "secret_approx": _psnr_of_error(steg.reveal(approx) - secret.astype(np.float64)),
+        "approx_vs_jpeg": _psnr_of_error(approx.astype(np.float64) - real),
+        "error_luma": _psnr_of_error(ycc_error[..., 0]),
+        "error_chroma": _psnr_of_error(ycc_error[..., 1:]),
+        "error_low": _psnr_of_error(low),
+        "error_high": _psnr_of_error(error - low),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="the training image folder")
+    parser.add_argument("--model", action="append", required=True, help="shipped name or folder")
+    parser.add_argument("--quality", type=int, default=75)
+    parser.add_argument("--pairs", type=int, default=8)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--out", help="also write the Markdown report here")
+    args = parser.parse_args()
+
+    _, heldout = split_files(list_images(args.data), 0.1, 0)
+    images = [load_square(f, args.size) for f in heldout[: args.pairs]]
+    q = args.quality
+    lines = [
+        f"# The secret after JPEG {q}: surrogate vs libjpeg, and where the error lies "
+        f"({len(images)} held-out photos, {args.size}x{args.size})",
+        "",
+        "Command: `python benchmarks/jpeg_secret_error.py --data DIR "
+        + " ".join(f"--model {m}" for m in args.model)
+        + f" --quality {q} --pairs {args.pairs} --size {args.size}`",
+        "",
+        "Mean PSNR in dB. Secret: revealed from the PNG, after OpenCV's JPEG, after the training "
+        "surrogate; surrogate vs libjpeg: the two compressed containers against each other. "
+        f"The error after OpenCV's JPEG as PSNRs of its parts (higher = smaller): luma / chroma, "
+        f"low frequencies (blurred, sigma {LOW_PASS_SIGMA:g} px) / the rest.",
+        "",
+        f"| model | secret PNG | secret JPEG {q} | secret surrogate {q} | surrogate vs libjpeg | "
+        "error luma / chroma | error low / high |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    for model in args.model:
+        steg = from_saved_models(model)
+        scores = [error_parts(steg, cover, images[(i + 1) % len(images)], q)
+                  for i, cover in enumerate(images)]
+        m = {k: statistics.fmean(s[k] for s in scores) for k in scores[0]}
+        lines.append(f"| {model} | {m['secret_png']:.2f} | {m['secret_jpeg']:.2f} | "
+                     f"{m['secret_approx']:.2f} | {m['approx_vs_jpeg']:.2f} | "
+                     f"{m['error_luma']:.2f} / {m['error_chroma']:.2f} | "
+                     f"{m['error_low']:.2f} / {m['error_high']:.2f} |")
+    emit("\n".join(lines), args.out)
+
+
+if __name__ == "__main__":
+    main()
