@@ -19,17 +19,16 @@ and, separately, by the differentiable approximation training uses
 
 from __future__ import annotations
 
-import argparse
 import statistics
 
 import cv2
 import numpy as np
 import tensorflow as tf
-from reporting import emit  # benchmarks/ is the script folder, so on sys.path
+
+# benchmarks/ is the script folder, so on sys.path
+from reporting import emit, heldout_parser, heldout_squares
 
 from keras_steg.attacks import jpeg
-from keras_steg.data.images import list_images, split_files
-from keras_steg.evaluation import load_square
 from keras_steg.imageio import to_uint8
 from keras_steg.inference import from_saved_models
 from keras_steg.layers.jpeg import jpeg_approximation
@@ -70,17 +69,10 @@ def error_parts(steg, cover: np.ndarray, secret: np.ndarray, quality: int) -> di
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="the training image folder")
-    parser.add_argument("--model", action="append", required=True, help="shipped name or folder")
+    parser = heldout_parser(__doc__.splitlines()[0], pairs=8)
     parser.add_argument("--quality", type=int, default=75)
-    parser.add_argument("--pairs", type=int, default=8)
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--out", help="also write the Markdown report here")
     args = parser.parse_args()
-
-    _, heldout = split_files(list_images(args.data), 0.1, 0)
-    images = [load_square(f, args.size) for f in heldout[: args.pairs]]
+    images = heldout_squares(args.data, args.pairs, args.size)
     q = args.quality
     lines = [
         f"# The secret after JPEG {q}: surrogate vs libjpeg, and where the error lies "

@@ -12,17 +12,16 @@ photo i + 1. A model trained with the 8-bit channel (quantization-aware) should 
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from reporting import emit  # benchmarks/ is the script folder, so on sys.path
 
-from keras_steg.data.images import list_images, split_files
-from keras_steg.evaluation import load_square
+# benchmarks/ is the script folder, so on sys.path
+from reporting import emit, heldout_parser, heldout_squares
+
 from keras_steg.imageio import read_image, to_float, to_uint8, write_png
 from keras_steg.inference import from_saved_models
 from keras_steg.metrics import psnr
@@ -48,16 +47,9 @@ def gap_rows(model: str, images: list[np.ndarray]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="the training image folder")
-    parser.add_argument("--model", action="append", required=True, help="shipped name or folder")
-    parser.add_argument("--pairs", type=int, default=40)
-    parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--out", help="also write the Markdown report here")
+    parser = heldout_parser(__doc__.splitlines()[0], pairs=40)
     args = parser.parse_args()
-
-    _, heldout = split_files(list_images(args.data), 0.1, 0)
-    images = [load_square(f, args.size) for f in heldout[: args.pairs]]
+    images = heldout_squares(args.data, args.pairs, args.size)
     lines = [
         f"# Secret quality before and after saving the container as an 8-bit PNG ({len(images)} "
         f"held-out photos, {args.size}x{args.size})",

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import keras
 
+# benchmarks/ is the script folder, so on sys.path
+from reporting import heldout_squares
+
 from keras_steg.batchnorm import recalibrate_batchnorm
-from keras_steg.data.images import list_images, split_files
-from keras_steg.evaluation import load_square
 from keras_steg.export import export_model
 from keras_steg.inference import Steganographer, from_keras
 from keras_steg.layers.channel import parse_channel
@@ -63,8 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.own_statistics:
         if not args.data:
             parser.error("--own-statistics needs --data")
-        _, held = split_files(list_images(args.data), 0.1, 0)
-        images = [load_square(f, 256) for f in held[:args.pairs]]
+        images = heldout_squares(args.data, args.pairs, 256)
         model = keras.models.load_model(args.run / "final.keras")
         print(format_table(robustness_rows(own_statistics(model), images, "own statistics")))
     elif args.attack and args.out:

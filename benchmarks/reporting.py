@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -60,3 +61,25 @@ def take_turns(runs: list[Callable[[int], object]], rounds: int, warmup: int) ->
             if i >= warmup:
                 times.append(time.perf_counter() - start)
     return [statistics.median(times) for times in spent]
+
+
+def heldout_parser(description: str, pairs: int) -> argparse.ArgumentParser:
+    """The options of a script that scores shipped models on held-out photo pairs: --data (the
+    training folder), --model (repeatable), --pairs (default ``pairs``), --size, --out."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", required=True, help="the training image folder")
+    parser.add_argument("--model", action="append", required=True, help="shipped name or folder")
+    parser.add_argument("--pairs", type=int, default=pairs)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--out", help="also write the Markdown report here")
+    return parser
+
+
+def heldout_squares(data: str, pairs: int, size: int) -> list:
+    """The first ``pairs`` photos of the held-out split of ``data`` (``split_files``, fraction
+    0.1, seed 0: what the shipped models never saw) as RGB uint8 centre squares of ``size``."""
+    from keras_steg.data.images import list_images, split_files
+    from keras_steg.evaluation import load_square
+
+    _, heldout = split_files(list_images(data), 0.1, 0)
+    return [load_square(f, size) for f in heldout[:pairs]]
