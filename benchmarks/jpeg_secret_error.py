@@ -30,7 +30,7 @@ from reporting import emit, heldout_parser, heldout_squares
 
 from keras_steg.attacks import jpeg
 from keras_steg.imageio import to_uint8
-from keras_steg.inference import from_saved_models
+from keras_steg.inference import Steganographer, from_saved_models
 from keras_steg.layers.jpeg import jpeg_approximation
 
 LOW_PASS_SIGMA = 2.0  # px; the error blurred by it is the "low-frequency" part
@@ -47,24 +47,38 @@ def _approximate_jpeg(container: np.ndarray, quality: int) -> np.ndarray:
     return to_uint8(np.asarray(jpeg_approximation(x, tf.constant([float(quality)])))[0])
 
 
-def error_parts(steg, cover: np.ndarray, secret: np.ndarray, quality: int) -> dict[str, float]:
-    """One pair (RGB uint8, same size) -> the scores listed in the module docstring."""
-    container = steg.hide(cover, secret)
-    real, approx = jpeg(container, quality), _approximate_jpeg(container, quality)
-    revealed = steg.reveal(real).astype(np.float64)
-    error = revealed - secret
+def split_error(revealed: np.ndarray, secret: np.ndarray) -> dict[str, float]:
+    """A revealed secret and the true one (RGB, (H, W, 3), 0-255, any dtype) -> the PSNR (dB) of
+    their error and of its parts: ``error_luma`` / ``error_chroma`` (YCbCr, BT.601 as JPEG;
+    chroma the mean over Cb and Cr) and ``error_low`` / ``error_high`` (the error blurred by a
+    Gaussian of ``LOW_PASS_SIGMA`` px, and the rest)."""
+    revealed, secret = (np.asarray(x, np.float32) for x in (revealed, secret))
+    error = revealed.astype(np.float64) - secret
     low = cv2.GaussianBlur(error, (0, 0), LOW_PASS_SIGMA)
-    ycc_error = (cv2.cvtColor(revealed.astype(np.float32), cv2.COLOR_RGB2YCrCb)
-                 - cv2.cvtColor(secret.astype(np.float32), cv2.COLOR_RGB2YCrCb))
+    # The conversion is linear up to an offset, which the difference cancels.
+    ycc_error = (cv2.cvtColor(revealed, cv2.COLOR_RGB2YCrCb).astype(np.float64)
+                 - cv2.cvtColor(secret, cv2.COLOR_RGB2YCrCb))
     return {
-        "secret_png": _psnr_of_error(steg.reveal(container) - secret.astype(np.float64)),
-        "secret_jpeg": _psnr_of_error(error),
-        "secret_approx": _psnr_of_error(steg.reveal(approx) - secret.astype(np.float64)),
-        "approx_vs_jpeg": _psnr_of_error(approx.astype(np.float64) - real),
+        "error": _psnr_of_error(error),
         "error_luma": _psnr_of_error(ycc_error[..., 0]),
         "error_chroma": _psnr_of_error(ycc_error[..., 1:]),
         "error_low": _psnr_of_error(low),
         "error_high": _psnr_of_error(error - low),
+    }
+
+
+def error_parts(steg: Steganographer, cover: np.ndarray, secret: np.ndarray,
+                quality: int) -> dict[str, float]:
+    """One pair (RGB uint8, same size) -> the scores listed in the module docstring."""
+    container = steg.hide(cover, secret)
+    real, approx = jpeg(container, quality), _approximate_jpeg(container, quality)
+    parts = split_error(steg.reveal(real), secret)
+    return {
+        "secret_png": _psnr_of_error(steg.reveal(container) - secret.astype(np.float64)),
+        "secret_jpeg": parts.pop("error"),
+        "secret_approx": _psnr_of_error(steg.reveal(approx) - secret.astype(np.float64)),
+        "approx_vs_jpeg": _psnr_of_error(approx.astype(np.float64) - real),
+        **parts,
     }
 
 

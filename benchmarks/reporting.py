@@ -1,4 +1,5 @@
-"""Shared by the benchmark scripts: print a report and, if asked, write it to a file."""
+"""Shared by the benchmark scripts: print a report and, if asked, write it to a file; name the
+machine; time calls; the options and photos of scripts that score models on held-out pairs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # CPU features that decide how fast bf16 and int8 convolutions can run.
 MATRIX_FEATURES = ("avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8")
@@ -75,7 +80,7 @@ def heldout_parser(description: str, pairs: int) -> argparse.ArgumentParser:
     return parser
 
 
-def heldout_squares(data: str, pairs: int, size: int) -> list:
+def heldout_squares(data: str, pairs: int, size: int) -> list[np.ndarray]:
     """The first ``pairs`` photos of the held-out split of ``data`` (``split_files``, fraction
     0.1, seed 0: what the shipped models never saw) as RGB uint8 centre squares of ``size``."""
     from keras_steg.data.images import list_images, split_files
