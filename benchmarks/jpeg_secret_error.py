@@ -29,7 +29,7 @@ import tensorflow as tf
 from reporting import emit, heldout_parser, heldout_squares
 
 from keras_steg.attacks import jpeg
-from keras_steg.imageio import to_uint8
+from keras_steg.imageio import psnr_uint8, to_uint8
 from keras_steg.inference import Steganographer, from_saved_models
 from keras_steg.layers.jpeg import jpeg_approximation
 
@@ -74,10 +74,10 @@ def error_parts(steg: Steganographer, cover: np.ndarray, secret: np.ndarray,
     real, approx = jpeg(container, quality), _approximate_jpeg(container, quality)
     parts = split_error(steg.reveal(real), secret)
     return {
-        "secret_png": _psnr_of_error(steg.reveal(container) - secret.astype(np.float64)),
+        "secret_png": psnr_uint8(steg.reveal(container), secret),
         "secret_jpeg": parts.pop("error"),
-        "secret_approx": _psnr_of_error(steg.reveal(approx) - secret.astype(np.float64)),
-        "approx_vs_jpeg": _psnr_of_error(approx.astype(np.float64) - real),
+        "secret_approx": psnr_uint8(steg.reveal(approx), secret),
+        "approx_vs_jpeg": psnr_uint8(approx, real),
         **parts,
     }
 
