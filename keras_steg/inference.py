@@ -203,16 +203,24 @@ def from_saved_models(name_or_dir: str | None = None, precision: str = "float32"
     return dataclasses.replace(steg, tile=TILES[resolved])
 
 
-def _signature(folder: Path, part: str, precision: str):
-    """The serving function of ``folder/part`` computing in ``precision``."""
+def _signature(folder: Path, part: str, precision: str, output: str):
+    """``folder/part``'s serving function computing in ``precision``, as a callable on keyword
+    tensors returning its ``output`` tensor."""
     from keras_steg.export import BFLOAT16_SIGNATURE
 
-    signatures = tf.saved_model.load(str(folder / part)).signatures
+    loaded = tf.saved_model.load(str(folder / part))
     name = BFLOAT16_SIGNATURE if precision == "bfloat16" else "serving_default"
-    if name not in signatures:
+    if name not in loaded.signatures:
         raise ImageError(f"{folder}: its {part} was exported without a bfloat16 signature; "
                          "export it again with this version, or use precision float32")
-    return signatures[name]
+
+    def call(**tensors: tf.Tensor) -> tf.Tensor:
+        # Through ``loaded``, not a signature kept alone: a signature holds the model's
+        # variables weakly, and once ``loaded`` is collected, calling it inside a tf.function
+        # or a gradient tape fails ("referencing variables which have been deleted").
+        return loaded.signatures[name](**tensors)[output]
+
+    return call
 
 
 @functools.lru_cache(maxsize=4)
@@ -220,11 +228,11 @@ def _load_folder(folder: Path, precision: str = "float32") -> Steganographer:
     meta = read_metadata(folder)
     sender = receiver = None
     if (folder / "sender").is_dir():
-        serve = _signature(folder, "sender", precision)
-        sender = lambda cover, secret: serve(cover=cover, secret=secret)["container"]  # noqa: E731
+        serve = _signature(folder, "sender", precision, "container")
+        sender = lambda cover, secret: serve(cover=cover, secret=secret)  # noqa: E731
     if (folder / "receiver").is_dir():
-        rserve = _signature(folder, "receiver", precision)
-        receiver = lambda container: rserve(container=container)["secret"]  # noqa: E731
+        rserve = _signature(folder, "receiver", precision, "secret")
+        receiver = lambda container: rserve(container=container)  # noqa: E731
     return Steganographer(sender, receiver, meta.get("sender_multiple", 32),
                           meta.get("receiver_multiple", 1), meta.get("cover_channels", 3),
                           meta.get("secret_channels", 3), _audio_representation(meta.get("config", {})),

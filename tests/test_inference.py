@@ -80,3 +80,28 @@ def test_python_api_takes_a_precision(photos):
     assert from_saved_models("scnn", "bfloat16").precision == "bfloat16"
     with pytest.raises(ValueError, match="precision must be one of"):
         from_saved_models("scnn", "float8")
+
+
+def test_loaded_networks_work_inside_tf_function_and_gradient_tapes(exported_scnn, photos):
+    # Users call the loaded networks from their own TF code, e.g. to attack or fine-tune a
+    # container. A signature alone holds the SavedModel's variables weakly: once the loaded
+    # object was collected, graph-mode calls failed ("referencing variables which have been
+    # deleted").
+    import gc
+
+    import tensorflow as tf
+
+    from keras_steg.inference import clear_model_cache
+
+    clear_model_cache()
+    steg = from_saved_models(str(exported_scnn))
+    gc.collect()
+    container = tf.constant(photos[0][None, :64, :64] / 255.0, tf.float32)
+    eager = steg.receiver(container)
+    graph = tf.function(steg.receiver)(container)
+    np.testing.assert_allclose(graph.numpy(), eager.numpy(), atol=1e-6)
+    with tf.GradientTape() as tape:
+        tape.watch(container)
+        loss = tf.reduce_mean(tf.function(steg.receiver)(container))
+    gradient = tape.gradient(loss, container)
+    assert gradient is not None and float(tf.reduce_max(tf.abs(gradient))) > 0
