@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,7 +204,7 @@ def from_saved_models(name_or_dir: str | None = None, precision: str = "float32"
     return dataclasses.replace(steg, tile=TILES[resolved])
 
 
-def _signature(folder: Path, part: str, precision: str, output: str):
+def _signature(folder: Path, part: str, precision: str, output: str) -> Callable[..., tf.Tensor]:
     """``folder/part``'s serving function computing in ``precision``, as a callable on keyword
     tensors returning its ``output`` tensor."""
     from keras_steg.export import BFLOAT16_SIGNATURE

@@ -100,6 +100,9 @@ def test_loaded_networks_work_inside_tf_function_and_gradient_tapes(exported_scn
     eager = steg.receiver(container)
     graph = tf.function(steg.receiver)(container)
     np.testing.assert_allclose(graph.numpy(), eager.numpy(), atol=1e-6)
+    secret = tf.constant(photos[1][None, :64, :64] / 255.0, tf.float32)
+    np.testing.assert_allclose(tf.function(steg.sender)(container, secret).numpy(),
+                               steg.sender(container, secret).numpy(), atol=1e-6)
     with tf.GradientTape() as tape:
         tape.watch(container)
         loss = tf.reduce_mean(tf.function(steg.receiver)(container))
