@@ -316,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-config", action="append", default=[], metavar="KEY=VALUE",
                    help="argument of the family's builder, repeatable: width=0.25 (exypno), "
                    "filters=16 (baluja), block_context=128 (scnn: a receiver path over 7x7 JPEG "
-                   "blocks), noise_stddev=0.02, quantize=false")
+                   "blocks), qim=10 (scnn: the secret also written into 10 luma DCT coefficients per 8x8 "
+                   "block by quantization index modulation), noise_stddev=0.02, quantize=false")
     p.add_argument("--size", type=int, default=64,
                    help="training crop, a multiple of the family's (scnn: 32) (default: 64)")
     p.add_argument("--val-size", type=int, default=256, help="validation image size (default: 256)")

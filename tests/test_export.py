@@ -292,3 +292,27 @@ def test_bfloat16_signature_computes_in_bfloat16_close_to_float32(exported):
         assert 0 < difference.max() < 0.05 and difference.mean() < 0.005, part
         assert len(loaded.variables) == len(getattr(model, part).variables)
         assert {"bfloat16", "float32"} <= _conv_dtypes(out / part), part
+
+
+def test_exported_qim_model_matches_keras(tmp_path):
+    """Both SavedModels of a QIM model (float32 phases inside a model trained in bf16) give
+    the Keras outputs."""
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    model = build_model("scnn", width=0.25, block_context=8, qim=4)
+    keras.mixed_precision.set_global_policy("float32")
+    pixels = model.receiver.get_layer("rnet_qim_pixels")  # starts at zero: make it count
+    pixels.set_weights([np.full(w.shape, 0.05, np.float32) for w in pixels.get_weights()])
+    model.save(tmp_path / "trained.keras")
+    model = keras.saving.load_model(tmp_path / "trained.keras", compile=False)
+    reference = build_model("scnn", width=0.25, block_context=8, qim=4)
+    reference.set_weights(model.get_weights())
+    out = export_model(model, tmp_path / "m", keras_file=False)
+    x = _inputs((64, 96))
+    sender = tf.saved_model.load(str(out / "sender")).signatures["serving_default"]
+    container = sender(**{k: tf.constant(v) for k, v in x.items()})["container"].numpy()
+    np.testing.assert_allclose(container, reference(x, training=False)["container"].numpy(), atol=1e-5)
+    receiver = tf.saved_model.load(str(out / "receiver")).signatures["serving_default"]
+    got = list(receiver(container=tf.constant(container)).values())[0].numpy()
+    np.testing.assert_allclose(got, reference.receiver(container, training=False).numpy(), atol=1e-5)
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["config"]["qim"] == 4 and meta["receiver_multiple"] == 8

@@ -15,6 +15,7 @@ from keras_steg import fused_batchnorm
 from keras_steg.layers.block_alignment import CropToMatch, PadToBlocks
 from keras_steg.layers.channel import build_cover_channel
 from keras_steg.layers.jpeg import BLOCK as JPEG_BLOCK
+from keras_steg.layers.qim import QimEmbed, QimPhases
 from keras_steg.models.recipe import PlateauSpec, Recipe
 from keras_steg.models.steg_model import StegModel
 from keras_steg.models.width import scaled_all
@@ -30,6 +31,10 @@ CONV_INIT_STDDEV = 0.02
 HNET_FILTERS = (50, 100, 200, 400, 400)
 # R-net: five Conv-BN-ReLU layers then Conv(3)-Sigmoid (Fig. 3).
 RNET_FILTERS = (64, 128, 256, 128, 64)
+# QIM paths (not in the paper): coefficients per 8x8 luma block, lattice step in units of the
+# standard luma table, and the width of the message encoder and of the phase reader.
+QIM_STEP = 3.0
+QIM_FILTERS = 128
 # Five stride-2 levels: inputs must be multiples of 2**5.
 HNET_MULTIPLE = 2 ** len(HNET_FILTERS)
 
@@ -112,6 +117,8 @@ def hiding_network(
     cover_channels: int = 3,
     secret_channels: int = 3,
     filters: tuple[int, ...] = HNET_FILTERS,
+    qim: int = 0,
+    qim_step: float = QIM_STEP,
     name: str = "hnet",
 ) -> keras.Model:
     """H-net of SCNN (Fig. 2): a 5-level U-Net from concat(cover, secret) to the container.
@@ -120,6 +127,10 @@ def hiding_network(
         cover_channels: channels of the cover (3 for RGB).
         secret_channels: channels of the secret (3 for RGB).
         filters: down-conv filters per level, outermost first; the paper's (50, 100, 200, 400, 400).
+        qim: 0 for the paper's H-net; else (not in the paper, RGB covers only) the U-Net's
+            container gets ``qim_message(secret)`` written into this many luma DCT
+            coefficients per 8x8 block by ``QimEmbed`` with lattice step ``qim_step``.
+        qim_step: the QIM lattice step in units of the standard luma quantization table.
         name: model name.
 
     Returns:
@@ -136,7 +147,27 @@ def hiding_network(
     # The paper concatenates cover and secret into one 6-channel image.
     x = layers.Concatenate(name="hnet_input_concat")([cover, secret])
     container = apply_unet_level(x, 1, tuple(filters), cover_channels)
+    if qim:
+        if cover_channels != 3:
+            raise ValueError(f"QIM writes into the luma of RGB covers, not {cover_channels} channels")
+        container = QimEmbed(qim, qim_step, name="hnet_qim_embed")(
+            [container, qim_message(secret, qim)])
     return keras.Model({"cover": cover, "secret": secret}, container, name=name)
+
+
+def _block_features_to_logits(x: keras.KerasTensor, container: keras.KerasTensor,
+                              secret_channels: int, filters: int, name: str) -> keras.KerasTensor:
+    """Three 3x3 conv-ReLUs over block features (B, H/8, W/8, F), then a transposed 8x8 stride-8
+    conv back to pixels, cropped to ``container``: (B, H, W, secret_channels) float32 logits,
+    all zeros until trained (the last layer starts at zero, so a network grown by this branch
+    starts as it was). A pixel sees its own and the 3 blocks on each side (up to 31 px away)."""
+    for i in (1, 2, 3):
+        x = layers.Conv2D(filters, 3, padding="same", kernel_initializer=_conv_init(),
+                          name=f"{name}_conv{i}")(x)
+        x = layers.ReLU(name=f"{name}_conv{i}_relu")(x)
+    x = layers.Conv2DTranspose(secret_channels, JPEG_BLOCK, strides=JPEG_BLOCK,
+                               kernel_initializer="zeros", name=f"{name}_pixels")(x)
+    return CropToMatch(dtype="float32", name=f"{name}_crop")([x, container])
 
 
 def block_context_logits(container: keras.KerasTensor, secret_channels: int, filters: int,
@@ -152,21 +183,61 @@ def block_context_logits(container: keras.KerasTensor, secret_channels: int, fil
         name: prefix of the layer names.
 
     Returns:
-        (B, H, W, secret_channels) float32, all zeros until trained (the last layer starts at
-        zero, so adding it to a trained R-net changes nothing at first). A pixel's value
-        depends on the pixels of its own and the 3 blocks on each side (up to 31 px away).
+        (B, H, W, secret_channels) float32, all zeros until trained (see
+        ``_block_features_to_logits``).
     """
     x = PadToBlocks(JPEG_BLOCK, name=f"{name}_pad")(container)  # blocks on the JPEG grid
     x = layers.Conv2D(filters, JPEG_BLOCK, strides=JPEG_BLOCK, padding="valid",
                       kernel_initializer=_conv_init(), name=f"{name}_blocks")(x)
     x = layers.ReLU(name=f"{name}_blocks_relu")(x)
-    for i in (1, 2, 3):
+    return _block_features_to_logits(x, container, secret_channels, filters, name)
+
+
+def qim_message(secret: keras.KerasTensor, coefficients: int, filters: int = QIM_FILTERS,
+                name: str = "hnet_qim") -> keras.KerasTensor:
+    """Not in the paper: the message the sender writes into ``coefficients`` luma DCT
+    coefficients of every 8x8 block (``keras_steg.layers.qim``), computed from the secret's
+    blocks around it (5x5 blocks).
+
+    Args:
+        secret: (B, H, W, Cs) float secret in [0, 1].
+        coefficients: message values per block (K).
+        filters: channels of the block features.
+        name: prefix of the layer names.
+
+    Returns:
+        (B, ceil(H/8), ceil(W/8), K) float32 in (0, 1): each a phase of its lattice.
+    """
+    x = PadToBlocks(JPEG_BLOCK, name=f"{name}_pad")(secret)
+    x = layers.Conv2D(filters, JPEG_BLOCK, strides=JPEG_BLOCK, padding="valid",
+                      kernel_initializer=_conv_init(), name=f"{name}_blocks")(x)
+    x = layers.ReLU(name=f"{name}_blocks_relu")(x)
+    for i in (1, 2):
         x = layers.Conv2D(filters, 3, padding="same", kernel_initializer=_conv_init(),
                           name=f"{name}_conv{i}")(x)
         x = layers.ReLU(name=f"{name}_conv{i}_relu")(x)
-    x = layers.Conv2DTranspose(secret_channels, JPEG_BLOCK, strides=JPEG_BLOCK,
-                               kernel_initializer="zeros", name=f"{name}_pixels")(x)
-    return CropToMatch(dtype="float32", name=f"{name}_crop")([x, container])
+    x = layers.Conv2D(coefficients, 1, name=f"{name}_message")(x)
+    return layers.Activation("sigmoid", dtype="float32", name=f"{name}_sigmoid")(x)
+
+
+def qim_logits(container: keras.KerasTensor, secret_channels: int, coefficients: int,
+               step: float = QIM_STEP, filters: int = QIM_FILTERS,
+               name: str = "rnet_qim") -> keras.KerasTensor:
+    """Not in the paper: a correction to the R-net's output logits read from the phases of the
+    container's QIM coefficients (``QimPhases``), which do not depend on the cover.
+
+    Args:
+        container: (B, H, W, C) float container in [0, 1], its JPEG grid at the top-left corner.
+        secret_channels: channels of the correction.
+        coefficients, step: the sender's QIM coefficients per block and lattice step.
+        filters: channels of the block features.
+        name: prefix of the layer names.
+
+    Returns:
+        (B, H, W, secret_channels) float32, all zeros until trained.
+    """
+    x = QimPhases(coefficients, step, name=f"{name}_phases")(container)
+    return _block_features_to_logits(x, container, secret_channels, filters, name)
 
 
 def reveal_network(
@@ -174,6 +245,8 @@ def reveal_network(
     secret_channels: int = 3,
     filters: tuple[int, ...] = RNET_FILTERS,
     block_context: int = 0,
+    qim: int = 0,
+    qim_step: float = QIM_STEP,
     name: str = "rnet",
 ) -> keras.Model:
     """R-net of SCNN (Fig. 3): six 3x3 stride-1 convs from the container to the secret (and,
@@ -185,6 +258,8 @@ def reveal_network(
         filters: filters of the Conv-BN-ReLU layers; the paper's (64, 128, 256, 128, 64).
         block_context: 0 for the paper's R-net; else the filters of ``block_context_logits``,
             added to the last conv's output before the sigmoid.
+        qim, qim_step: 0 for the paper's R-net; else the sender's QIM coefficients per block
+            and lattice step, and ``qim_logits`` is added to the last conv's output too.
         name: model name.
 
     Returns:
@@ -207,16 +282,20 @@ def reveal_network(
     x = layers.Conv2D(
         secret_channels, 3, padding="same", kernel_initializer=_conv_init(), name=f"rnet_conv{last}"
     )(x)
+    corrections = []
     if block_context:
-        x = layers.Add(dtype="float32", name="rnet_context_add")(
-            [x, block_context_logits(container, secret_channels, block_context)])
+        corrections.append(block_context_logits(container, secret_channels, block_context))
+    if qim:
+        corrections.append(qim_logits(container, secret_channels, qim, qim_step))
+    if corrections:
+        x = layers.Add(dtype="float32", name="rnet_context_add")([x, *corrections])
     secret = layers.Activation("sigmoid", dtype="float32", name=f"rnet_conv{last}_sigmoid")(x)
     return keras.Model(container, secret, name=name)
 
 
 def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: float = 0.0,
                secret_channels: int | None = None, width: float = 1.0,
-               block_context: int = 0) -> StegModel:
+               block_context: int = 0, qim: int = 0, qim_step: float = QIM_STEP) -> StegModel:
     """SCNN as a StegModel: H-net (Fig. 2) sender, R-net (Fig. 3) receiver.
 
     Args:
@@ -232,6 +311,11 @@ def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: fl
         block_context: 0 for the paper's R-net; else the receiver adds a correction from
             the 8x8 JPEG blocks around each pixel with this many filters
             (``block_context_logits``; for containers that will be JPEG-compressed).
+        qim: 0 for the paper's networks; else the sender also writes a message computed from
+            the secret into this many luma DCT coefficients per 8x8 block by quantization index
+            modulation, which the receiver reads whatever the cover (``keras_steg.layers.qim``;
+            for containers that will be JPEG-compressed).
+        qim_step: the QIM lattice step in units of the standard luma quantization table.
 
     Example:
         >>> model = steg_model()
@@ -240,15 +324,16 @@ def steg_model(channels: int = 3, quantize: bool | None = None, noise_stddev: fl
     """
     secret_channels = secret_channels or channels
     return StegModel(
-        hiding_network(channels, secret_channels, scaled_all(HNET_FILTERS, width)),
-        reveal_network(channels, secret_channels, scaled_all(RNET_FILTERS, width), block_context),
+        hiding_network(channels, secret_channels, scaled_all(HNET_FILTERS, width), qim, qim_step),
+        reveal_network(channels, secret_channels, scaled_all(RNET_FILTERS, width), block_context,
+                       qim, qim_step),
         channel=build_cover_channel(channels, noise_stddev, quantize),
         multiple=HNET_MULTIPLE,
         name="scnn",
     )
 
 
-def receiver_multiple(block_context: int = 0, **_: object) -> int:
-    """The multiple a receiver's tiles must start at: 8 with a block context (its blocks must
-    stay on the container's JPEG grid), else 1 (the R-net is translation-equivariant)."""
-    return JPEG_BLOCK if block_context else 1
+def receiver_multiple(block_context: int = 0, qim: int = 0, **_: object) -> int:
+    """The multiple a receiver's tiles must start at: 8 with a block context or QIM (its blocks
+    must stay on the container's JPEG grid), else 1 (the R-net is translation-equivariant)."""
+    return JPEG_BLOCK if block_context or qim else 1

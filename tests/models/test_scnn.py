@@ -175,3 +175,63 @@ def test_block_context_blocks_sit_on_the_jpeg_grid_at_any_size():
 def test_block_context_rejects_a_negative_width():
     with pytest.raises(ValueError, match="block_context must be >= 0"):
         scnn.reveal_network(block_context=-1)
+
+
+def _with_qim_reader_weights(receiver: keras.Model) -> keras.Model:
+    """The QIM reader starts at zero (it adds nothing): give it weights that count."""
+    pixels = receiver.get_layer("rnet_qim_pixels")
+    pixels.set_weights([np.full(w.shape, 0.05, np.float32) for w in pixels.get_weights()])
+    return receiver
+
+
+def test_qim_reader_starts_as_the_receiver_without_it():
+    """A receiver grown by the QIM reader adds exactly zero until trained, so training can start
+    from a model without it."""
+    from keras_steg.models.scnn import reveal_network
+
+    plain = reveal_network(filters=(8, 8, 8, 8, 8), block_context=8)
+    grown = reveal_network(filters=(8, 8, 8, 8, 8), block_context=8, qim=4)
+    for layer in plain.layers:
+        grown.get_layer(layer.name).set_weights(layer.get_weights())
+    x = np.random.default_rng(4).random((1, 40, 56, 3), dtype=np.float32)
+    np.testing.assert_array_equal(plain(x).numpy(), grown(x).numpy())
+    assert np.abs(_with_qim_reader_weights(grown)(x).numpy() - plain(x).numpy()).max() > 1e-4
+
+
+def test_qim_sender_writes_its_message_into_the_container():
+    """The sender's container holds the message its encoder computed, read back by the
+    receiver's phase layer, and the QIM model round-trips through a .keras file."""
+    from keras_steg import build_model
+    from keras_steg.layers.qim import QimPhases
+
+    model = build_model("scnn", width=0.125, qim=4)
+    x = {k: np.random.default_rng(5).random((1, 64, 32, 3), dtype=np.float32) for k in ("cover", "secret")}
+    sender = model.sender
+    probe = keras.Model(sender.inputs, [sender.output, sender.get_layer("hnet_qim_sigmoid").output])
+    container, message = (t.numpy() for t in probe(x))
+    assert message.shape == (1, 8, 4, 4) and 0 < message.min() and message.max() < 1
+    phases = QimPhases(4, scnn.QIM_STEP)(container).numpy()
+    read = np.arctan2(phases[..., :4], phases[..., 4:]) / (2 * np.pi) % 1.0
+    inside = (container.min() > 0) and (container.max() < 1)  # no clipping: exact
+    error = np.abs((read - message + 0.5) % 1.0 - 0.5)
+    assert error.max() < (1e-3 if inside else 0.5) and np.median(error) < 1e-3
+    assert scnn.receiver_multiple(qim=4) == 8
+
+
+def test_qim_round_trips_through_a_keras_file(tmp_path):
+    from keras_steg import build_model
+
+    model = build_model("scnn", width=0.125, qim=4)
+    _with_qim_reader_weights(model.receiver)
+    x = {k: np.random.default_rng(6).random((1, 32, 32, 3), dtype=np.float32) for k in ("cover", "secret")}
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", compile=False)
+    assert loaded.family_config["qim"] == 4
+    for key in ("container", "revealed"):
+        np.testing.assert_allclose(model(x, training=False)[key].numpy(),
+                                   loaded(x, training=False)[key].numpy(), atol=1e-6)
+
+
+def test_qim_needs_an_rgb_cover():
+    with pytest.raises(ValueError, match="QIM writes into the luma of RGB covers"):
+        scnn.hiding_network(cover_channels=2, secret_channels=2, qim=4)
