@@ -156,13 +156,16 @@ def hiding_network(
 
 
 def _block_features_to_logits(x: keras.KerasTensor, container: keras.KerasTensor,
-                              secret_channels: int, filters: int, name: str) -> keras.KerasTensor:
+                              secret_channels: int, filters: int, name: str,
+                              initializer: str | keras.initializers.Initializer | None = None,
+                              ) -> keras.KerasTensor:
     """Three 3x3 conv-ReLUs over block features (B, H/8, W/8, F), then a transposed 8x8 stride-8
     conv back to pixels, cropped to ``container``: (B, H, W, secret_channels) float32 logits,
     all zeros until trained (the last layer starts at zero, so a network grown by this branch
-    starts as it was). A pixel sees its own and the 3 blocks on each side (up to 31 px away)."""
+    starts as it was). A pixel sees its own and the 3 blocks on each side (up to 31 px away).
+    ``initializer``: of the 3x3 convs (default: pix2pix's N(0, 0.02))."""
     for i in (1, 2, 3):
-        x = layers.Conv2D(filters, 3, padding="same", kernel_initializer=_conv_init(),
+        x = layers.Conv2D(filters, 3, padding="same", kernel_initializer=initializer or _conv_init(),
                           name=f"{name}_conv{i}")(x)
         x = layers.ReLU(name=f"{name}_conv{i}_relu")(x)
     x = layers.Conv2DTranspose(secret_channels, JPEG_BLOCK, strides=JPEG_BLOCK,
@@ -208,15 +211,18 @@ def qim_message(secret: keras.KerasTensor, coefficients: int, filters: int = QIM
     Returns:
         (B, ceil(H/8), ceil(W/8), K) float32 in (0, 1): each a phase of its lattice.
     """
+    # He initialisation (not pix2pix's N(0, 0.02)): a new path trained from scratch beside
+    # trained networks must carry a message from its first step; with N(0, 0.02) the
+    # message was 0.5 +- 0.004, far below what JPEG moves a phase, and the path stayed unused.
     x = PadToBlocks(JPEG_BLOCK, name=f"{name}_pad")(secret)
     x = layers.Conv2D(filters, JPEG_BLOCK, strides=JPEG_BLOCK, padding="valid",
-                      kernel_initializer=_conv_init(), name=f"{name}_blocks")(x)
+                      kernel_initializer="he_normal", name=f"{name}_blocks")(x)
     x = layers.ReLU(name=f"{name}_blocks_relu")(x)
     for i in (1, 2):
-        x = layers.Conv2D(filters, 3, padding="same", kernel_initializer=_conv_init(),
+        x = layers.Conv2D(filters, 3, padding="same", kernel_initializer="he_normal",
                           name=f"{name}_conv{i}")(x)
         x = layers.ReLU(name=f"{name}_conv{i}_relu")(x)
-    x = layers.Conv2D(coefficients, 1, name=f"{name}_message")(x)
+    x = layers.Conv2D(coefficients, 1, kernel_initializer="he_normal", name=f"{name}_message")(x)
     return layers.Activation("sigmoid", dtype="float32", name=f"{name}_sigmoid")(x)
 
 
@@ -237,7 +243,7 @@ def qim_logits(container: keras.KerasTensor, secret_channels: int, coefficients:
         (B, H, W, secret_channels) float32, all zeros until trained.
     """
     x = QimPhases(coefficients, step, name=f"{name}_phases")(container)
-    return _block_features_to_logits(x, container, secret_channels, filters, name)
+    return _block_features_to_logits(x, container, secret_channels, filters, name, "he_normal")
 
 
 def reveal_network(
