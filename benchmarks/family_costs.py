@@ -17,7 +17,7 @@ from keras_steg.flops import conv_gflops
 
 # (family, builder config) rows: the papers' widths and the reduced ones trained on a CPU.
 VARIANTS = [
-    ("scnn", {}), ("scnn", {"block_context": 128}),
+    ("scnn", {}), ("scnn", {"block_context": 128}), ("scnn", {"block_context": 128, "qim": 10}),
     ("baluja", {}), ("baluja", {"filters": 25}), ("baluja", {"filters": 16}),
     ("exypno", {}), ("exypno", {"width": 0.5}), ("exypno", {"width": 0.25}), ("exypno", {"width": 0.125}),
 ]

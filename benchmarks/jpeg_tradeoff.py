@@ -56,6 +56,8 @@ RUNS = (
         EXPERIMENTS / "stage6_longer_robustness.csv", "stage 6 + 4,800 steps (final.keras exported)"),
     Run("D, weight 5", EXPERIMENTS / "secret_weight_5", EXPERIMENTS / "secret_weight_5_robustness.csv",
         "stage 6 + secret weight 5 (final.keras exported)", secret_weight_series=True, named_on_plot=True),
+    Run("G (D, JPEG 65-85)", EXPERIMENTS / "jpeg_65_85", EXPERIMENTS / "jpeg_65_85_robustness.csv",
+        "stage 6 + secret weight 5 + JPEG 65-85 (final.keras exported)"),
     Run("E, weight 10", EXPERIMENTS / "secret_weight_10", EXPERIMENTS / "secret_weight_10_robustness.csv",
         "D + secret weight 10 (final.keras exported)", secret_weight_series=True, named_on_plot=True),
     Run("F, weight 20", EXPERIMENTS / "secret_weight_20", EXPERIMENTS / "secret_weight_20_robustness.csv",
