@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_steg.export import read_metadata
+from keras_steg.grid import block_grid_offset
 from keras_steg.imageio import ImageError, read_image, to_float, to_uint8
 from keras_steg.precision import resolve_inference_precision
 from keras_steg.pretrained import resolve_model_dir
@@ -163,15 +164,26 @@ class Steganographer:
         return self._map(self._sender_tile, padded, self.sender_margin, self.multiple)[:h, :w]
 
     def reveal(self, container: ImageLike) -> np.ndarray:
-        """Reveal the secret of a container -> RGB uint8 of the container's size."""
+        """Reveal the secret of a container -> RGB uint8 of the container's size.
+
+        A receiver that reads 8x8 blocks (``receiver_multiple`` 8) reads them on the
+        container's block grid as ``keras_steg.grid.block_grid_offset`` finds it, so a
+        container cropped off its grid still reveals."""
         self._require("receiver")
         self._require_images()
         container = as_rgb_uint8(container, "container")
         self._check_size(container, "container", self.receiver_multiple)
         h, w = container.shape[:2]
+        top = left = 0
+        if self.receiver_multiple > 1:
+            # A receiver that reads 8x8 blocks needs them where the sender wrote them: after a
+            # crop off the grid, pad the top and left back onto it (edge pixels) and crop after.
+            row, column = block_grid_offset(container, self.receiver_multiple)
+            top, left = (-row) % self.receiver_multiple, (-column) % self.receiver_multiple
+            container = np.pad(container, ((top, 0), (left, 0), (0, 0)), mode="edge")
         padded = pad_to_multiple(container, self.receiver_multiple)
         return self._map(self._receiver_tile, [padded], self.receiver_margin,
-                         self.receiver_multiple)[:h, :w]
+                         self.receiver_multiple)[top:top + h, left:left + w]
 
 
 # Tile side per precision: bfloat16 halves the activations, so its tiles can be twice as wide

@@ -1,0 +1,45 @@
+"""Where an image's 8x8 block grid lies: a crop that does not start on a multiple of 8 moves the
+grid of the JPEG blocks and of QIM's blocks (``keras_steg.layers.qim``) away from the top-left
+corner, and a receiver that reads blocks must see them where they are."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# A grid phase counts as found when its blockiness leads the next phase's by this factor.
+# On the first 8 held-out 256 px photos hidden by scnn_robust (stage 7), in 78 of 80 directions
+# of containers as saved, cropped off the grid, JPEG-compressed at 50 or cropped after JPEG 75
+# the right phase led by 1.67-15x (the other 2, one smooth photo, by 1.17x: left at 0); after a
+# shrink by 2 and back every even phase is alike, and where a wrong phase came first it led
+# by at most 1.19x.
+MIN_LEAD = 1.5
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+
+def _blockiness(luma: np.ndarray, axis: int, block: int) -> np.ndarray:
+    """Per phase p in [0, block): the mean luma step across the boundary just before each
+    index k with k % block == p (along ``axis``), minus the mean of the steps on either side of
+    it. A block edge is a step larger than its neighbours; content changing smoothly is not."""
+    steps = np.abs(np.diff(luma, axis=axis)).mean(axis=1 - axis)  # steps[k]: k -> k + 1
+    excess = steps[1:-1] - (steps[:-2] + steps[2:]) / 2
+    phase = (np.arange(1, steps.size - 1) + 1) % block
+    return np.array([excess[phase == p].mean() for p in range(block)])
+
+
+def block_grid_offset(image: np.ndarray, block: int = 8) -> tuple[int, int]:
+    """RGB (H, W, 3) uint8 or float -> (row, column) in [0, block) where the image's block
+    boundaries lie (0, 0 for blocks starting at the top-left corner), each 0 when no phase
+    stands out (by ``MIN_LEAD`` over the next) or the image is too small to tell (under 4
+    blocks)."""
+    luma = np.asarray(image, np.float64) @ _LUMA
+    offsets = []
+    for axis in (0, 1):
+        if luma.shape[axis] < 4 * block:
+            offsets.append(0)
+            continue
+        blockiness = _blockiness(luma, axis, block)
+        peak = int(blockiness.argmax())
+        runner_up = np.sort(blockiness)[-2]
+        found = blockiness[peak] > 0 and blockiness[peak] >= MIN_LEAD * max(runner_up, 0.0)
+        offsets.append(peak if found else 0)
+    return offsets[0], offsets[1]
