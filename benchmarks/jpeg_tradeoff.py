@@ -1,6 +1,7 @@
 """What the secret after JPEG costs the cover: the scnn_robust training runs from stage 3 on
-whose real-attack CSV is committed (stage 4's numbers are recorded as text only), as validation
-cover PSNR against secret PSNR after JPEG, from committed records.
+whose real-attack CSV and final summary are committed (stage 4's numbers are recorded as text
+only; the QIM first try was stopped before its summary), as validation cover PSNR against
+secret PSNR after JPEG, from committed records.
 
     python benchmarks/jpeg_tradeoff.py [--out benchmarks/results/jpeg_tradeoff.md]
 
@@ -50,8 +51,8 @@ RUNS = (
         "stage 4 + secret weight 2.5 (final.keras exported)"),
     Run("B (A + dead zone)", EXPERIMENTS / "dead_zone", EXPERIMENTS / "dead_zone_robustness.csv",
         "stage 4 + secret weight 2.5 + dead-zone JPEG gradient (final.keras exported)"),
-    Run("stage 6 (shipped), weight 2", TRAINING / "stage6", TRAINING.parent / "robustness.csv",
-        "scnn_robust", secret_weight_series=True, named_on_plot=True),
+    Run("stage 6, weight 2", TRAINING / "stage6", EXPERIMENTS / "stage6_robustness.csv",
+        "scnn_robust stage 6 (shipped before stage 7)", secret_weight_series=True, named_on_plot=True),
     Run("C (stage 6, 4x steps)", EXPERIMENTS / "stage6_longer",
         EXPERIMENTS / "stage6_longer_robustness.csv", "stage 6 + 4,800 steps (final.keras exported)"),
     Run("D, weight 5", EXPERIMENTS / "secret_weight_5", EXPERIMENTS / "secret_weight_5_robustness.csv",
@@ -62,6 +63,8 @@ RUNS = (
         "D + secret weight 10 (final.keras exported)", secret_weight_series=True, named_on_plot=True),
     Run("F, weight 20", EXPERIMENTS / "secret_weight_20", EXPERIMENTS / "secret_weight_20_robustness.csv",
         "E + secret weight 20 (final.keras exported)", secret_weight_series=True, named_on_plot=True),
+    Run("stage 7 (shipped): QIM, weight 3", TRAINING / "stage7", TRAINING.parent / "robustness.csv",
+        "scnn_robust", named_on_plot=True),
 )
 
 
