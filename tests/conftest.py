@@ -29,6 +29,17 @@ def float32_policy():
 
 
 @pytest.fixture
+def make_it_count():
+    """A grown network's last layer starts at zero (it adds nothing): ``make_it_count(model,
+    layer_name)`` gives that layer weights of 0.05 so that what it adds shows. -> the model."""
+    def _set(model: keras.Model, layer_name: str) -> keras.Model:
+        layer = model.get_layer(layer_name)
+        layer.set_weights([np.full(w.shape, 0.05, np.float32) for w in layer.get_weights()])
+        return model
+    return _set
+
+
+@pytest.fixture
 def run(capsys):
     """Run the CLI in-process: (exit code, stdout, stderr)."""
     from keras_steg.cli import main

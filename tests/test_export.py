@@ -294,14 +294,13 @@ def test_bfloat16_signature_computes_in_bfloat16_close_to_float32(exported):
         assert {"bfloat16", "float32"} <= _conv_dtypes(out / part), part
 
 
-def test_exported_qim_model_matches_keras(tmp_path):
+def test_exported_qim_model_matches_keras(tmp_path, make_it_count):
     """Both SavedModels of a QIM model (float32 phases inside a model trained in bf16) give
     the Keras outputs."""
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     model = build_model("scnn", width=0.25, block_context=8, qim=4)
     keras.mixed_precision.set_global_policy("float32")
-    pixels = model.receiver.get_layer("rnet_qim_pixels")  # starts at zero: make it count
-    pixels.set_weights([np.full(w.shape, 0.05, np.float32) for w in pixels.get_weights()])
+    make_it_count(model.receiver, "rnet_qim_pixels")
     model.save(tmp_path / "trained.keras")
     model = keras.saving.load_model(tmp_path / "trained.keras", compile=False)
     reference = build_model("scnn", width=0.25, block_context=8, qim=4)

@@ -93,12 +93,11 @@ def test_tiled_reveal_with_a_block_context_equals_one_pass(photos):
     assert np.abs(a.astype(int) - b).max() <= 1 and (a != b).mean() < 1e-3
 
 
-def test_tiled_hide_and_reveal_with_qim_equal_one_pass(photos):
+def test_tiled_hide_and_reveal_with_qim_equal_one_pass(photos, make_it_count):
     """QIM writes and reads whole 8x8 blocks on the container's grid: sender tiles start at
     multiples of 32 and receiver tiles at multiples of 8, so tiling changes nothing."""
     model = build_model("scnn", width=0.125, qim=4)
-    pixels = model.receiver.get_layer("rnet_qim_pixels")  # starts at zero: make it count
-    pixels.set_weights([np.full(w.shape, 0.05, np.float32) for w in pixels.get_weights()])
+    make_it_count(model.receiver, "rnet_qim_pixels")
     steg = from_keras(model)
     cover, secret = photos[0][:96, :160], photos[1][:96, :160]
     tiled = Steganographer(**{**steg.__dict__, "tile": 96, "sender_margin": 32, "receiver_margin": 32})

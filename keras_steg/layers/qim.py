@@ -6,7 +6,8 @@ turn removes the high frequencies where the cover is weak. QIM (Chen & Wornell 2
 the cover: the sender moves a coefficient to the nearest point of a lattice of step ``delta``
 shifted by ``message * delta``, and the receiver reads the message back as the coefficient's
 phase modulo ``delta``, whatever the cover was. JPEG's rounding of that coefficient (to its
-quantization step q) moves the phase by at most q / (2 delta) of a cycle.
+quantization step q) moves the phase by at most q / (2 delta) of a cycle (1/11 at JPEG 75 with
+the default step).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class _QimLayer(keras.layers.Layer):
     def __init__(self, coefficients: int = 10, step: float = 3.0, **kwargs):
         kwargs.setdefault("dtype", "float32")  # phases need float32: steps of ~40 on values ~1000
         super().__init__(**kwargs)
+        if not step > 0:
+            raise ValueError(f"the QIM lattice step must be > 0, got {step}")
         self.coefficients, self.step = int(coefficients), float(step)
         positions = zigzag_positions(self.coefficients)
         # (8, 8, K) one-hot selection of the used coefficients and their lattice steps: ``step``
@@ -55,6 +58,12 @@ class _QimLayer(keras.layers.Layer):
             select[r, c, k] = 1.0
         self._select = select
         self._delta = np.array([self.step * LUMA_TABLE[r, c] for r, c in positions], np.float32)
+
+    def _coefficients(self, images: tf.Tensor) -> tf.Tensor:
+        """(B, H, W, 3) -> the images padded to whole 8x8 blocks as JPEG pads them, and their
+        used coefficients (B, ceil(H/8), ceil(W/8), K)."""
+        padded = repeat_pad(tf.cast(images, tf.float32), BLOCK)
+        return padded, tf.einsum("bhwij,ijk->bhwk", _luma_coefficients(padded), self._select)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "coefficients": self.coefficients, "step": self.step}
@@ -66,17 +75,18 @@ class QimEmbed(_QimLayer):
     the container with coefficient k of every 8x8 luma block moved to the nearest point of
     ``delta_k * (message_k + integer)``, (B, H, W, 3) float32 in [0, 1].
 
-    The luma change goes equally to R, G and B (JFIF's inverse transform), so chroma is untouched.
+    The luma change goes equally to R, G and B (JFIF's inverse transform), so chroma is untouched
+    except where the clip to [0, 1] cuts the change (which then also misses in the phase).
+    Blocks cut by the bottom or right edge hold their message only in part (the change that fell
+    on the padding is cropped away, as with JPEG).
     Gradients: the identity times delta_k to the message; none to the moved coefficients of the
     container (their new value depends only on the message and the lattice point chosen).
     """
 
     def call(self, inputs: list[tf.Tensor]) -> tf.Tensor:
         container, message = inputs
-        container = tf.cast(container, tf.float32)
         h, w = tf.shape(container)[1], tf.shape(container)[2]
-        padded = repeat_pad(container, BLOCK)
-        coeffs = tf.einsum("bhwij,ijk->bhwk", _luma_coefficients(padded), self._select)
+        padded, coeffs = self._coefficients(container)
         target = tf.cast(message, tf.float32) * self._delta
         # The lattice point of the message's coset nearest the coefficient: the smallest move.
         moved = target + self._delta * tf.stop_gradient(tf.round((coeffs - target) / self._delta))
@@ -97,8 +107,7 @@ class QimPhases(_QimLayer):
     1 are near each other (the message wraps around)."""
 
     def call(self, container: tf.Tensor) -> tf.Tensor:
-        padded = repeat_pad(tf.cast(container, tf.float32), BLOCK)
-        coeffs = tf.einsum("bhwij,ijk->bhwk", _luma_coefficients(padded), self._select)
+        _, coeffs = self._coefficients(container)
         angle = (2.0 * math.pi) * coeffs / self._delta
         return tf.concat([tf.sin(angle), tf.cos(angle)], axis=-1)
 

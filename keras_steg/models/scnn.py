@@ -113,6 +113,12 @@ def apply_unet_level(x, level: int, filters: tuple[int, ...], out_channels: int)
     return layers.Concatenate(name=f"hnet_skip{level}")([x, y])
 
 
+def _check_qim_channels(qim: int, channels: int) -> None:
+    """QIM reads and writes the luma of RGB images: ValueError for other channel counts."""
+    if qim and channels != 3:
+        raise ValueError(f"QIM writes into the luma of RGB covers, not {channels} channels")
+
+
 def hiding_network(
     cover_channels: int = 3,
     secret_channels: int = 3,
@@ -147,12 +153,21 @@ def hiding_network(
     # The paper concatenates cover and secret into one 6-channel image.
     x = layers.Concatenate(name="hnet_input_concat")([cover, secret])
     container = apply_unet_level(x, 1, tuple(filters), cover_channels)
+    _check_qim_channels(qim, cover_channels)
     if qim:
-        if cover_channels != 3:
-            raise ValueError(f"QIM writes into the luma of RGB covers, not {cover_channels} channels")
         container = QimEmbed(qim, qim_step, name="hnet_qim_embed")(
             [container, qim_message(secret, qim)])
     return keras.Model({"cover": cover, "secret": secret}, container, name=name)
+
+
+def _block_features(image: keras.KerasTensor, filters: int, name: str,
+                    initializer: str | keras.initializers.Initializer) -> keras.KerasTensor:
+    """(B, H, W, C) -> ReLU features of each 8x8 block on the JPEG grid (the image padded to
+    whole blocks as libjpeg pads it): (B, ceil(H/8), ceil(W/8), filters)."""
+    x = PadToBlocks(JPEG_BLOCK, name=f"{name}_pad")(image)
+    x = layers.Conv2D(filters, JPEG_BLOCK, strides=JPEG_BLOCK, padding="valid",
+                      kernel_initializer=initializer, name=f"{name}_blocks")(x)
+    return layers.ReLU(name=f"{name}_blocks_relu")(x)
 
 
 def _block_features_to_logits(x: keras.KerasTensor, container: keras.KerasTensor,
@@ -189,10 +204,7 @@ def block_context_logits(container: keras.KerasTensor, secret_channels: int, fil
         (B, H, W, secret_channels) float32, all zeros until trained (see
         ``_block_features_to_logits``).
     """
-    x = PadToBlocks(JPEG_BLOCK, name=f"{name}_pad")(container)  # blocks on the JPEG grid
-    x = layers.Conv2D(filters, JPEG_BLOCK, strides=JPEG_BLOCK, padding="valid",
-                      kernel_initializer=_conv_init(), name=f"{name}_blocks")(x)
-    x = layers.ReLU(name=f"{name}_blocks_relu")(x)
+    x = _block_features(container, filters, name, _conv_init())
     return _block_features_to_logits(x, container, secret_channels, filters, name)
 
 
@@ -214,10 +226,7 @@ def qim_message(secret: keras.KerasTensor, coefficients: int, filters: int = QIM
     # He initialisation (not pix2pix's N(0, 0.02)): a new path trained from scratch beside
     # trained networks must carry a message from its first step; with N(0, 0.02) the
     # message was 0.5 +- 0.004, far below what JPEG moves a phase, and the path stayed unused.
-    x = PadToBlocks(JPEG_BLOCK, name=f"{name}_pad")(secret)
-    x = layers.Conv2D(filters, JPEG_BLOCK, strides=JPEG_BLOCK, padding="valid",
-                      kernel_initializer="he_normal", name=f"{name}_blocks")(x)
-    x = layers.ReLU(name=f"{name}_blocks_relu")(x)
+    x = _block_features(secret, filters, name, "he_normal")
     for i in (1, 2):
         x = layers.Conv2D(filters, 3, padding="same", kernel_initializer="he_normal",
                           name=f"{name}_conv{i}")(x)
@@ -278,6 +287,7 @@ def reveal_network(
     """
     if block_context < 0:
         raise ValueError(f"block_context must be >= 0, got {block_context}")
+    _check_qim_channels(qim, container_channels)
     container = keras.Input((None, None, container_channels), name="container")
     x = container
     for i, f in enumerate(filters, start=1):
